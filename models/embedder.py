@@ -61,7 +61,11 @@ class Embedder:
     def dim(self) -> int:
         """Embedding dimension (384 for all-MiniLM-L6-v2)."""
         self.load()
-        return int(self._model.get_sentence_embedding_dimension())
+        # Renamed in sentence-transformers 5; keep working on older releases.
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or (
+            self._model.get_sentence_embedding_dimension
+        )
+        return int(get_dim())
 
     def embed(self, texts: Sequence[str], show_progress_bar: bool | None = None) -> np.ndarray:
         """Embed sentences.

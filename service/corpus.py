@@ -1,0 +1,190 @@
+"""The corpus store: articles, their claims and claim embeddings in one SQLite file.
+
+SQLite gives atomic, concurrent-safe writes and survives restarts, so embeddings are
+computed once per claim; the vector index is rebuilt from the stored vectors at start-up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from service.articles import Article
+from service.claims import Claim
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT, source TEXT, url TEXT, published TEXT, outlet TEXT,
+    text TEXT NOT NULL,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE TABLE IF NOT EXISTS claims (
+    rowid INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    speaker TEXT,
+    embedding BLOB NOT NULL,
+    UNIQUE (article_id, idx)
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class CorpusError(RuntimeError):
+    """The corpus store is unusable (for example, built with a different embedder)."""
+
+
+@dataclass(frozen=True)
+class StoredClaim:
+    """A claim with its row id in the store (the key in the vector index)."""
+
+    key: int
+    claim: Claim
+
+
+class CorpusStore:
+    """Articles, claims and float32 claim embeddings persisted in ``<data_dir>/corpus.sqlite3``.
+
+    :param path: the SQLite file.
+    :param embedder_name: name of the embedder whose vectors are stored; a store built by a
+        different embedder is refused rather than mixed.
+    """
+
+    def __init__(self, path: Path, embedder_name: str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.embedder_name = embedder_name
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.executescript(_SCHEMA)
+        self._check_embedder()
+
+    def _check_embedder(self) -> None:
+        with self._transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key='embedder'").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO meta VALUES ('embedder', ?)", (self.embedder_name,))
+            elif row[0] != self.embedder_name:
+                raise CorpusError(
+                    f"{self.path} was built with embedder {row[0]!r}, not {self.embedder_name!r}; "
+                    "use another data directory or delete this file to re-ingest"
+                )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._conn:
+            yield self._conn
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # -- writes -----------------------------------------------------------------------
+
+    def add(self, article: Article, claims: list[Claim], embeddings: np.ndarray) -> bool:
+        """Store an article with its claims and their embeddings ``[len(claims), dim]``.
+
+        :returns: ``False`` (and changes nothing) if an article with this id is stored already.
+        """
+        if len(claims) != len(embeddings):
+            raise ValueError(f"{len(claims)} claims but {len(embeddings)} embeddings")
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO articles (id, title, source, url, published, outlet, text)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    article.id,
+                    article.title,
+                    article.source,
+                    article.url,
+                    article.published,
+                    article.outlet,
+                    article.text,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            conn.executemany(
+                "INSERT INTO claims (article_id, idx, text, start, end, speaker, embedding)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        c.article_id,
+                        c.index,
+                        c.text,
+                        c.start,
+                        c.end,
+                        c.speaker,
+                        np.asarray(v, dtype=np.float32).tobytes(),
+                    )
+                    for c, v in zip(claims, embeddings)
+                ],
+            )
+            return True
+
+    def delete(self, article_id: str) -> bool:
+        """Remove an article and its claims. :returns: whether it existed."""
+        with self._transaction() as conn:
+            return conn.execute("DELETE FROM articles WHERE id=?", (article_id,)).rowcount > 0
+
+    # -- reads ------------------------------------------------------------------------
+
+    def __contains__(self, article_id: str) -> bool:
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
+        return row is not None
+
+    def count_articles(self) -> int:
+        with self._lock:
+            return self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+    def get_article(self, article_id: str) -> Article | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, text, title, source, url, published, outlet FROM articles WHERE id=?",
+                (article_id,),
+            ).fetchone()
+        return None if row is None else Article(*row)
+
+    def list_articles(self, limit: int = 100, offset: int = 0) -> list[Article]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, text, title, source, url, published, outlet FROM articles"
+                " ORDER BY added_at, id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [Article(*row) for row in rows]
+
+    def load_claims(self) -> tuple[list[StoredClaim], np.ndarray]:
+        """All stored claims and their embeddings as float32 ``[n_claims, dim]``, in key order."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT rowid, article_id, idx, text, start, end, speaker, embedding FROM claims"
+                " ORDER BY rowid"
+            ).fetchall()
+        claims = [StoredClaim(row[0], Claim(*row[1:7])) for row in rows]
+        if not rows:
+            return claims, np.zeros((0, 0), dtype=np.float32)
+        vectors = np.stack([np.frombuffer(row[7], dtype=np.float32) for row in rows])
+        return claims, vectors
+
+    def version(self) -> str:
+        """A digest of the stored article ids: it changes whenever the corpus does, and is
+        the same across restarts for the same corpus."""
+        with self._lock:
+            ids = [r[0] for r in self._conn.execute("SELECT id FROM articles ORDER BY id")]
+        digest = hashlib.sha256(json.dumps([self.embedder_name, ids]).encode()).hexdigest()
+        return digest[:16]

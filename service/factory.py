@@ -1,0 +1,57 @@
+"""Building the engine and its parts from :class:`~service.settings.Settings`."""
+
+from __future__ import annotations
+
+import logging
+
+from models.embedder import Embedder
+from models.nli import NliModel
+from service.articles import read_articles
+from service.corpus import CorpusStore
+from service.engine import EngineParams, FactChecker, PairScorer
+from service.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def build_nli(settings: Settings) -> NliModel:
+    return NliModel(settings.nli_model, batch_size=settings.nli_batch_size)
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    return Embedder(settings.embedder_model)
+
+
+def engine_params(settings: Settings) -> EngineParams:
+    return EngineParams(
+        top_k=settings.top_k,
+        min_similarity=settings.min_similarity,
+        duplicate_similarity=settings.duplicate_similarity,
+        topic_similarity=settings.topic_similarity,
+        decision_threshold=settings.decision_threshold,
+        max_claim_chars=settings.max_claim_chars,
+        max_text_chars=settings.max_text_chars,
+    )
+
+
+def build_fact_checker(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    scorer: PairScorer | None = None,
+    seed_if_empty: bool = True,
+) -> FactChecker:
+    """The engine over the corpus in ``settings.data_dir``.
+
+    :param scorer: NLI pair scorer; default: the configured :class:`NliModel`, uncached.
+    :param seed_if_empty: ingest ``settings.seeds_dir`` when the corpus holds no article.
+    """
+    embedder = embedder or build_embedder(settings)
+    store = CorpusStore(settings.data_dir / "corpus.sqlite3", embedder_name=embedder.name)
+    if scorer is None:
+        scorer = build_nli(settings).predict_pairs
+    engine = FactChecker(store, embedder, scorer, engine_params(settings))
+    if seed_if_empty and store.count_articles() == 0 and settings.seeds_dir.is_dir():
+        logger.info("empty corpus: ingesting the seed articles in %s", settings.seeds_dir)
+        engine.ingest(read_articles([settings.seeds_dir]))
+    return engine.warm_up()
