@@ -59,7 +59,7 @@ _SPEAKER_PATTERNS = [
     # "..., said Dmitry Peskov, the press secretary" / '," said the Russian diplomat using ...'
     re.compile(rf"[,\"”]\s*(?:{_ATTRIBUTION_VERBS})\s+(?P<speaker>{_SPEAKER})"),
     # "According to Gohel and Bailey, ..."
-    re.compile(rf"\b[Aa]ccording to (?P<speaker>{_SPEAKER})"),
+    re.compile(r"\b[Aa]ccording to (?P<speaker>(?:[\w.’'-]+\s+){0,5}[\w.’'-]+)"),
     # "Zabihullah Mujahid, a spokesman for the Taliban, denied ..."
     re.compile(
         rf"(?P<speaker>{_NAME}(?:\s+{_NAME})+),\s+(?:a|an|the)\s[^,]{{3,60}},\s+(?:{_ATTRIBUTION_VERBS})\b"
@@ -67,6 +67,10 @@ _SPEAKER_PATTERNS = [
     # "Kabulov said", "a Taliban spokesperson said", "the Russian Embassy in Washington wrote"
     re.compile(rf"(?P<speaker>{_SPEAKER})\s+(?:in\s+{_NAME}\s+)?(?:{_ATTRIBUTION_VERBS})\b"),
 ]
+_ROLE_NOUNS = (
+    r"spokes|official|envoy|diplomat|minister|secretary|source|bank|agency|police|court|"
+    r"ministry|department|council|office|committee|government|embassy|army|military"
+)
 _SPEAKER_STOP = re.compile(r"\s+(?:using|who|which|in|on|at|to|that|while|as)\b.*$")
 _LEADING_FILLER = re.compile(r"^(?:and|but|meanwhile|however|previously|earlier)\s+", re.IGNORECASE)
 _NOT_SPEAKERS = {"it", "he", "she", "they", "we", "this", "that", "there", "report", "the report"}
@@ -87,7 +91,7 @@ def find_speaker(sentence: str) -> str | None:
             if not words or speaker.lower() in _NOT_SPEAKERS:
                 continue
             if not any(w[0].isupper() for w in words) and not re.search(
-                r"spokes|official|envoy|diplomat|minister|secretary|source", speaker
+                _ROLE_NOUNS, speaker
             ):
                 continue
             return speaker

@@ -1,0 +1,41 @@
+# Two commands on a fresh machine:  `make run`  (service on the seed corpus)  and  `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint bench evaluate clean
+
+# The stamp is rebuilt when pyproject.toml changes, so `make` re-installs only when needed.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch is pinned in pyproject.toml (2.13.0, CPU build); the test extra adds pytest & co.
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	HF_HUB_OFFLINE=1 $(BIN)/factcheck serve --host $(HOST) --port $(PORT)
+
+test: install
+	HF_HUB_OFFLINE=1 $(BIN)/ruff check .
+	HF_HUB_OFFLINE=1 $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check service models evaluation tests
+
+bench: install
+	HF_HUB_OFFLINE=1 $(BIN)/factcheck bench --out runs/bench
+
+evaluate: install
+	HF_HUB_OFFLINE=1 $(BIN)/factcheck evaluate --out runs/evaluate \
+		--pairs evaluation/data/news_pairs.jsonl \
+		--pairs ../shared/data/nli/snli_dev.jsonl \
+		--pairs ../shared/data/nli/sick.tsv --split TEST \
+		--claims evaluation/data/claims.jsonl
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
