@@ -194,5 +194,21 @@ def pair(ctx: click.Context, premise: str, hypothesis: str, as_json: bool) -> No
         click.echo(f"  {name:<13} {p:.3f}")
 
 
+@cli.command(
+    "train-nli",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def train_nli(args: tuple[str, ...]) -> None:
+    """Train the NLI cross-encoder (the recipe in models/training.py; --help lists options).
+
+    Example: factcheck train-nli --data ../shared/data/nli --out runs/nli
+    """
+    from models.training import main as training_main
+
+    raise SystemExit(training_main(list(args)))
+
+
 def main() -> None:
     cli()
