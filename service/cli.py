@@ -212,3 +212,8 @@ def train_nli(args: tuple[str, ...]) -> None:
 
 def main() -> None:
     cli()
+
+
+from evaluation.cli import evaluate_command  # noqa: E402
+
+cli.add_command(evaluate_command)
