@@ -210,6 +210,33 @@ def train_nli(args: tuple[str, ...]) -> None:
     raise SystemExit(training_main(list(args)))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Processes."
+)
+@click.pass_context
+@user_errors
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """Run the REST API (docs at /docs) until interrupted.
+
+    Without FACTCHECK_REDIS_URL / REDIS_URL, an embedded Redis keeps the cache under the data
+    directory. Writes need an X-API-Key: FACTCHECK_API_KEYS, else a development key that is
+    generated into the data directory and printed here.
+    """
+    from service.api import serve as run_api
+
+    run_api(
+        ctx.obj["settings"],
+        host=host,
+        port=port,
+        workers=workers,
+        scorer=ctx.obj.get("scorer"),
+        echo=click.echo,
+    )
+
+
 def main() -> None:
     cli()
 

