@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from service.api import create_app
 from service.cache import checkpoint_fingerprint
+from service.deps import get_engine
 from service.settings import Settings
 
 KEY = "test-key"
@@ -548,6 +549,22 @@ def test_bodies_over_the_limit_are_refused_before_parsing(client):
 
     streamed = client.post("/flag", content=chunks(), headers={"Content-Type": "application/json"})
     assert streamed.status_code == 413
+
+
+def test_an_unexpected_error_is_a_json_500_without_a_traceback(client, caplog):
+    class BrokenEngine:
+        def __getattr__(self, name):
+            raise RuntimeError("disk on fire")
+
+    client.app.dependency_overrides[get_engine] = BrokenEngine
+    try:
+        raw = TestClient(client.app, raise_server_exceptions=False)  # lifespan already ran
+        response = raw.post("/check", json={"claim": "Kabul is calm."})
+    finally:
+        client.app.dependency_overrides.clear()
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal server error"}
+    assert "disk on fire" in caplog.text  # logged with its traceback, not sent
 
 
 JSON_VALUES = st.recursive(
