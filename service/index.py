@@ -45,8 +45,10 @@ class ClaimIndex:
         if n == 0 or len(self._index) == 0 or k == 0:
             return keys, sims
         matches = self._index.search(vectors, k, exact=len(self._index) < EXACT_SEARCH_BELOW)
-        for row in range(n):
-            count = int(matches.counts[row])
-            keys[row, :count] = matches.keys[row, :count]
-            sims[row, :count] = 1.0 - matches.distances[row, :count]
+        # usearch answers a one-row query with Matches (1-d), several rows with BatchMatches.
+        rows = [matches] if n == 1 else [matches[row] for row in range(n)]
+        for row, found in enumerate(rows):
+            count = len(found.keys)
+            keys[row, :count] = found.keys
+            sims[row, :count] = 1.0 - found.distances
         return keys, sims

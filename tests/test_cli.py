@@ -25,7 +25,10 @@ def assert_one_line_error(result, *fragments: str) -> None:
         assert fragment in lines[0], result.output
 
 
-@pytest.mark.parametrize("command", ["ingest", "contradictions", "check", "pair", "serve", "evaluate"])
+@pytest.mark.parametrize(
+    "command",
+    ["ingest", "contradictions", "check", "pair", "serve", "evaluate", "bench", "train-nli"],
+)
 def test_every_command_has_help(command):
     result = run(command, "--help")
     assert result.exit_code == 0, result.output

@@ -84,3 +84,14 @@ def test_seed_corpus_pairs_include_the_brief_examples(engine):
     joined = [" | ".join(t) for t in texts]
     assert any("not been made aware" in j and "baseless" in j for j in joined)
     assert any("communication channels opened" in j and "not sharing" in j for j in joined)
+
+
+@pytest.mark.parametrize("n_queries", [1, 3])
+def test_index_search_one_and_many_queries(n_queries):
+    claims, vectors, index, keys = _corpus(n_articles=2, per_article=3)
+    found, sims = index.search(vectors[:n_queries], k=10)
+    assert found.shape == sims.shape == (n_queries, 10)
+    for row in range(n_queries):
+        assert found[row, 0] == keys[row], "a stored vector is its own nearest neighbour"
+        assert sims[row, 0] == pytest.approx(1.0, abs=1e-5)
+        assert list(found[row, 6:]) == [-1] * 4, "only 6 vectors are stored"
