@@ -34,7 +34,6 @@ from evaluation.runner import (
     ScoreFn,
     run_evaluation,
 )
-from models.nli import NliModel
 
 logger = logging.getLogger(__name__)
 
@@ -48,39 +47,40 @@ class RegressionGateFailed(click.ClickException):
     exit_code = EXIT_REGRESSION
 
 
-def build_scorer(model: str | None) -> ScoreFn:
-    """Hook: the score function ``evaluate`` scores pairs with.
+def evaluation_settings(model: str | None) -> Any:
+    """The ``factcheck`` group's settings (``--data-dir`` honoured), else the environment's,
+    with ``--model`` replacing the configured NLI model."""
+    from service.settings import Settings
 
-    Returns the NLI model's ``predict_pairs`` (``None`` means the shipped checkpoint). This
-    is the place to wrap it, e.g. with the service's Redis pair cache; any callable
-    ``pairs -> float array [n, 3]`` in NLI_LABELS order works.
+    settings = _group_settings() or Settings()
+    if model is not None:
+        settings = settings.model_copy(update={"nli_model": model})
+    return settings
+
+
+def build_scorer(settings: Any) -> ScoreFn:
+    """The score function ``evaluate`` scores pairs with: the configured NLI model behind the
+    same Redis pair cache as the service (``factcheck --no-cache`` turns it off), so a re-run
+    of an unchanged model on unchanged data costs no inference.
 
     :raises OSError, ValueError: the checkpoint cannot be loaded or lacks NLI labels.
     """
-    return NliModel(model).load().predict_pairs
+    from service.cli import cli_cache
+    from service.factory import build_nli
+    from service.factory import build_scorer as cached_scorer
+
+    model = build_nli(settings).load()  # load now, so a bad checkpoint fails before any work
+    ctx = click.get_current_context()
+    ctx.find_root().ensure_object(dict).setdefault("settings", settings)
+    return cached_scorer(settings, cache=cli_cache(ctx), scorer=model.predict_pairs)
 
 
-def build_checker(model: str | None, scorer: ScoreFn, settings: Any = None) -> CheckFn:
-    """Hook: the claim checker ``evaluate --claims`` runs, ``claim -> verdict``.
+def build_checker(settings: Any, scorer: ScoreFn) -> CheckFn:
+    """The claim checker ``evaluate --claims`` runs, ``claim -> verdict``: the service's engine
+    over the corpus of ``settings``, scoring pairs with ``scorer`` so that claims and pairs
+    are judged by the same model."""
+    from service.factory import build_fact_checker
 
-    Builds the service's engine (``service.factory.build_fact_checker``) over the corpus of
-    ``settings`` (``None``: from the environment), scoring pairs with ``scorer`` so that
-    claims and pairs are judged by the same model.
-
-    :raises EvaluationError: the claim engine is not part of this installation.
-    """
-    try:
-        from service.factory import build_fact_checker
-        from service.settings import Settings
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("service"):
-            raise
-        raise EvaluationError(
-            f"--claims needs the claim engine (service.factory), which is missing: {exc}"
-        ) from None
-    settings = settings if settings is not None else Settings()
-    if model is not None:
-        settings = settings.model_copy(update={"nli_model": model})
     return build_fact_checker(settings, scorer=scorer).check
 
 
@@ -176,16 +176,14 @@ def evaluate_command(
         raise click.ClickException(str(exc)) from None
 
     try:
-        score_fn = build_scorer(model)
+        settings = evaluation_settings(model)
+        score_fn = build_scorer(settings)
     except (OSError, ValueError) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise click.ClickException(
             f"cannot load NLI model {model or 'shipped checkpoint'}: {first_line}"
         ) from None
-    try:
-        check_fn = build_checker(model, score_fn, _group_settings()) if claims else None
-    except EvaluationError as exc:
-        raise click.ClickException(str(exc)) from None
+    check_fn = build_checker(settings, score_fn) if claims else None
 
     run_info = {
         "model": model or "shipped checkpoint",

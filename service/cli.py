@@ -45,11 +45,37 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def cli_cache(ctx: click.Context):
+    """The Redis cache for this invocation (opened once, closed when the command ends), or
+    ``None`` with ``--no-cache``. NLI answers are shared with the server and later runs."""
+    root = ctx.find_root()
+    obj = root.ensure_object(dict)
+    if not obj.get("use_cache", True):
+        return None
+    if "cache" not in obj:
+        from service.cache import open_cache
+
+        obj["cache"] = open_cache(obj["settings"])
+        root.call_on_close(obj["cache"].close)
+    return obj["cache"]
+
+
+def cli_scorer(ctx: click.Context):
+    """The NLI pair scorer commands use: an injected one (tests), else the configured model
+    behind the Redis pair cache."""
+    from service.factory import build_scorer
+
+    obj = ctx.find_root().obj
+    if obj.get("scorer") is not None:
+        return obj["scorer"]
+    return build_scorer(obj["settings"], cache=cli_cache(ctx))
+
+
 def _engine(ctx: click.Context, seed_if_empty: bool = True):
     from service.factory import build_fact_checker
 
     return build_fact_checker(
-        ctx.obj["settings"], scorer=ctx.obj.get("scorer"), seed_if_empty=seed_if_empty
+        ctx.obj["settings"], scorer=cli_scorer(ctx), seed_if_empty=seed_if_empty
     )
 
 
@@ -58,12 +84,18 @@ def _engine(ctx: click.Context, seed_if_empty: bool = True):
 @click.option("-v", "--verbose", is_flag=True, help="Log what the engine does (INFO level).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or log lines.")
 @click.option(
+    "--cache/--no-cache",
+    default=True,
+    show_default=True,
+    help="Keep NLI answers in Redis (REDIS_URL, else an embedded server under the data dir).",
+)
+@click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Corpus and cache directory [env FACTCHECK_DATA_DIR; default ./data].",
 )
 @click.pass_context
-def cli(ctx: click.Context, verbose: bool, quiet: bool, data_dir: Path | None) -> None:
+def cli(ctx: click.Context, verbose: bool, quiet: bool, cache: bool, data_dir: Path | None) -> None:
     """Fact-checking and contradiction detection over a corpus of news articles.
 
     The corpus lives in the data directory; when it is empty, the seed articles are ingested
@@ -83,6 +115,7 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, data_dir: Path | None) -
         raise click.ClickException(f"invalid configuration: {exc}") from None
     ctx.ensure_object(dict)
     ctx.obj.setdefault("settings", settings)
+    ctx.obj.setdefault("use_cache", cache)
 
 
 @cli.command()
@@ -178,12 +211,11 @@ def pair(ctx: click.Context, premise: str, hypothesis: str, as_json: bool) -> No
     """NLI probabilities for one (PREMISE, HYPOTHESIS) pair."""
     from models.nli import NLI_LABELS
     from service.engine import require_text
-    from service.factory import build_nli
 
     settings: Settings = ctx.obj["settings"]
     require_text(premise, "premise", settings.max_claim_chars)
     require_text(hypothesis, "hypothesis", settings.max_claim_chars)
-    scorer = ctx.obj.get("scorer") or build_nli(settings).predict_pairs
+    scorer = cli_scorer(ctx)
     probs = dict(zip(NLI_LABELS, map(float, scorer([(premise, hypothesis)])[0])))
     label = max(probs, key=probs.__getitem__)
     if as_json:
@@ -244,3 +276,7 @@ def main() -> None:
 from evaluation.cli import evaluate_command  # noqa: E402
 
 cli.add_command(evaluate_command)
+
+from service.bench import bench_command  # noqa: E402
+
+cli.add_command(bench_command)

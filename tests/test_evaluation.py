@@ -486,8 +486,8 @@ def test_cli_limit_json_default_pairs_and_claims(
     gold = {claim.claim: claim.verdict for claim in read_claims(CLAIMS_PATH)}
     seen: list[str | None] = []
 
-    def fake_checker(model, scorer, settings):
-        seen.append(model)
+    def fake_checker(settings, scorer):
+        seen.append(settings.nli_model)
         return lambda claim: gold[claim]
 
     monkeypatch.setattr(evaluation_cli, "build_checker", fake_checker)
