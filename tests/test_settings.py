@@ -18,3 +18,11 @@ def test_environment_overrides(monkeypatch, tmp_path):
     assert settings.top_k == 3
     assert settings.data_dir == tmp_path
     assert settings.redis_url == "redis://example:6379/0"
+
+
+def test_every_setting_is_in_the_configuration_docs():
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    missing = [n for n in Settings.model_fields if f"`FACTCHECK_{n.upper()}`" not in docs]
+    assert not missing, f"settings missing from docs/configuration.md: {missing}"
