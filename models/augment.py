@@ -68,6 +68,15 @@ KIND_LABELS: dict[str, str] = {
     "added_detail": "neutral",
     "cross_article": "neutral",
     "same_entity": "neutral",
+    # event grammar (:func:`template_pairs`)
+    "event_paraphrase": "entailment",
+    "event_general": "entailment",
+    "event_opposite": "contradiction",
+    "event_slot": "contradiction",
+    "event_implied": "contradiction",
+    "event_detail": "neutral",
+    "event_other": "neutral",
+    "event_reaction": "neutral",
 }
 
 LABELS = ("entailment", "neutral", "contradiction")
@@ -214,7 +223,27 @@ _PARAPHRASES = [
     (r"\bkilled\b", "left dead"), (r"\bsecretly\b", "covertly"), (r"\bhelp\b", "assistance"),
     (r"\bbeginning\b", "start"), (r"\bdecided\b", "chose"), (r"\bbig\b", "large"),
     (r"\bmen\b", "males"), (r"\bwoman\b", "lady"), (r"\bchild\b", "kid"),
-    (r"\bpeople\b", "persons"), (r"\bhas been\b", "has been"),
+    (r"\bpeople\b", "persons"),
+    # news vocabulary
+    (r"\bbounties\b", "rewards"), (r"\bbounty money\b", "reward money"),
+    (r"\btroops\b", "soldiers"), (r"\bforces\b", "troops"), (r"\bofficials\b", "authorities"),
+    (r"\bmilitants\b", "fighters"), (r"\bterrorists\b", "militants"),
+    (r"\bdenied\b", "rejected"), (r"\bdeclined to comment\b", "refused to comment"),
+    (r"\bcomment\b", "remark"), (r"\bmeeting\b", "talks"), (r"\bunit\b", "division"),
+    (r"\boffered\b", "proposed"), (r"\bkill\b", "murder"), (r"\bdied\b", "were killed"),
+    (r"\bassassination attempts\b", "attempted killings"), (r"\bapproximately\b", "about"),
+    (r"\bnearly\b", "almost"), (r"\bstated\b", "said"), (r"\bannounced\b", "declared"),
+    (r"\bclaimed\b", "alleged"), (r"\bsupport\b", "backing"), (r"\bweapons\b", "arms"),
+    (r"\barms\b", "weapons"), (r"\bbelieved\b", "thought"), (r"\bdiscovered\b", "found"),
+    (r"\binsurgents\b", "rebels"), (r"\bcountry\b", "nation"), (r"\bcapture\b", "seizure"),
+    (r"\bcapturing\b", "seizing"), (r"\bpress secretary\b", "spokesman"),
+    (r"\bthe Kremlin\b", "Moscow"), (r"\bRussian government\b", "Kremlin"),
+    (r"\bdelay\b", "holdup"), (r"\bhowever\b", "but"), (r"\bassertions\b", "claims"),
+    (r"\baccusations\b", "allegations"), (r"\ballegations\b", "accusations"),
+    (r"\bmoney\b", "cash"), (r"\bAmerican\b", "US"), (r"\bAmericans\b", "US citizens"),
+    (r"\blast year\b", "the previous year"), (r"\bintelligence agency\b", "spy agency"),
+    (r"\bwar-ravaged\b", "war-torn"), (r"\bstrife-torn\b", "war-torn"),
+    (r"\bbaseless\b", "unfounded"), (r"\bin recent times\b", "recently"),
 ]
 
 # Details whose removal keeps a sentence true (entailment) and whose addition is
@@ -327,8 +356,30 @@ def negate(sentence: str, rng: random.Random) -> str | None:
                 continue
             options.append(sentence[: m.start()] + "did not " + _PAST_TO_BASE[word]
                            + sentence[m.end():])
+    # a negation inside "whether ..." / "if ..." does not flip what the sentence asserts
+    embedded = re.search(r"\b(whether|if|unless)\b", sentence)
+    if embedded:
+        cut = embedded.start()
+        options = [o for o in options if _first_diff(o, sentence) < cut]
     options = [o for o in dict.fromkeys(options) if o != sentence]
     return _tidy(rng.choice(options)) if options else None
+
+
+def _first_diff(a: str, b: str) -> int:
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
+
+
+_MONTH_WORDS = r"(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|" \
+    r"April|May|June|July|August|September|October|November|December)\.?"
+
+
+def _is_day_of_month(sentence: str, start: int, end: int) -> bool:
+    """"Feb 29", "26 June", "July 2": a day of the month, not a quantity."""
+    return bool(re.search(_MONTH_WORDS + r"\s*$", sentence[:start])
+                or re.match(r"\s*" + _MONTH_WORDS + r"\b", sentence[end:]))
 
 
 def _format_int(v: int, like: str) -> str:
@@ -420,7 +471,8 @@ def bound(sentence: str, rng: random.Random) -> tuple[str, str] | None:
     options = []
     for m in re.finditer(r"(?<![\w.$])(\d{1,3}(,\d{3})+|\d+)(?![\w.,]\d)", sentence):
         v = int(m.group(1).replace(",", ""))
-        if v < 10 or (1900 <= v <= 2100 and "," not in m.group(1)):
+        if v < 10 or (1900 <= v <= 2100 and "," not in m.group(1)) or _is_day_of_month(
+                sentence, m.start(), m.end()):
             continue
         if sentence[m.end():m.end() + 2] in ("th", "st", "nd", "rd", "%"):
             continue
@@ -512,7 +564,15 @@ def paraphrase(sentence: str, rng: random.Random) -> str | None:
         options.append(sentence[: m.start()] + str(_NUMBER_WORD_VALUES[m.group(1)])
                        + sentence[m.end():])
     options = [o for o in options if o != sentence]
-    return _tidy(rng.choice(options)) if options else None
+    if not options:
+        return None
+    out = rng.choice(options)
+    # one to three more substitutions, for rewordings that share fewer words
+    for _ in range(rng.randint(0, 3)):
+        pattern, repl = rng.choice(_PARAPHRASES)
+        if re.search(pattern, out) and not re.search(rf"\b{repl}\b", out):
+            out = re.sub(pattern, repl, out, count=1)
+    return _tidy(out)
 
 
 def add_detail(sentence: str, rng: random.Random) -> str | None:
@@ -548,10 +608,19 @@ def sentence_pairs(
 
     With ``cross_article`` the two sentences come from different articles (different
     events of the same story); otherwise they name the same entity, from any article.
-    Sentences with denial / negation cues, and near-paraphrases (content-word Jaccard
-    over 0.25), are left out.
+    Sentences with denial / negation cues are left out, and so are pairs that share a
+    content word other than the corpus's topic words (words found in at least 60% of the
+    articles) or whose content-word Jaccard exceeds 0.25: those may restate one fact.
     """
     usable = [(doc, s) for doc, s in sentences if not _NEGATION_CUES.search(s)]
+    # Topic words: content words found in most articles ("Russia", "Taliban"). Sentences
+    # sharing any rarer word ("bounties", "embassy") may report the same fact and are
+    # not paired.
+    docs = {doc for doc, _ in sentences}
+    doc_freq: Counter = Counter()
+    for doc in docs:
+        doc_freq.update(set().union(*(_content_words(s) for d, s in sentences if d == doc)))
+    topic = {w for w, n in doc_freq.items() if n >= max(2, int(0.6 * len(docs)))}
     candidates = []
     for i, (doc_a, a) in enumerate(usable):
         words_a, ents_a = _content_words(a), _entities(a)
@@ -561,7 +630,7 @@ def sentence_pairs(
             words_b, ents_b = _content_words(b), _entities(b)
             shared = words_a & words_b
             jaccard = len(shared) / max(1, len(words_a | words_b))
-            if jaccard > 0.25:
+            if jaccard > 0.25 or not shared <= topic:
                 continue
             if cross_article and shared or not cross_article and ents_a & ents_b and doc_a == doc_b:
                 candidates.append((a, b))
@@ -630,7 +699,7 @@ def make_pairs(
     seed: int = 13,
     per_class: int = 3000,
     seed_variants: int = 4,
-    snli_share: float = 0.4,
+    snli_share: float = 0.25,
     templates: bool = True,
 ) -> list[dict]:
     """Generate a class-balanced list of ``{premise, hypothesis, label, kind, source}``.

@@ -152,7 +152,7 @@ def predict_labels(
     preds = np.zeros(len(pairs), dtype=np.int64)
     with torch.inference_mode():
         for start in tqdm(range(0, len(order), batch_size), desc=desc, leave=False,
-                          disable=logger.getEffectiveLevel() > logging.INFO):
+                          mininterval=10, disable=logger.getEffectiveLevel() > logging.INFO):
             idx = order[start : start + batch_size]
             enc = tokenizer([pairs[i]["premise"] for i in idx],
                             [pairs[i]["hypothesis"] for i in idx], padding=True,
@@ -224,7 +224,7 @@ def train_nli(
     warmup_ratio: float = 0.1,
     weight_decay: float = 0.01,
     augment: bool = True,
-    augment_per_class: int = 2000,
+    augment_per_class: int = 3000,
     limit: int | None = None,
     eval_limit: int | None = None,
     base_model: str | None = None,
@@ -435,7 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--warmup-ratio", type=float, default=0.1)
     parser.add_argument("--no-augment", dest="augment", action="store_false",
                         help="train on SNLI test only")
-    parser.add_argument("--augment-per-class", type=int, default=2000)
+    parser.add_argument("--augment-per-class", type=int, default=3000,
+                        help="generated pairs per label")
     parser.add_argument("--limit", type=int, help="train on the first N (shuffled) pairs")
     parser.add_argument("--eval-limit", type=int, help="evaluate on the first N dev pairs")
     parser.add_argument("--base-model", help="encoder to start from (default: the offline "
