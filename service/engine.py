@@ -152,6 +152,21 @@ class FactChecker:
             yield from batch
             offset += len(batch)
 
+    def refresh(self) -> bool:
+        """Reload the index if another process (a second server worker, ``factcheck ingest``)
+        changed the stored corpus. Costs one query over the article ids.
+
+        :returns: whether the corpus had changed.
+        """
+        self.warm_up()
+        if self.store.version() == self._version:
+            return False
+        with self._lock:
+            if self.store.version() == self._version:
+                return False
+            self._reload()
+            return True
+
     @property
     def version(self) -> str:
         """Changes whenever the corpus changes (part of every cache key)."""

@@ -69,12 +69,7 @@ def refresh_if_stale(engine: FactChecker) -> None:
     Checked on each request: it costs one query over the article ids, and keeps both the
     answers and the corpus version in the cache keys current.
     """
-    # TODO(lead): a public FactChecker.refresh() would replace these private accesses.
-    if engine.store.version() == engine.version:
-        return
-    with engine._lock:
-        if engine.store.version() != engine._version:
-            engine._reload()
+    engine.refresh()
 
 
 # -- /check --------------------------------------------------------------------------
