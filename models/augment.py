@@ -68,6 +68,11 @@ KIND_LABELS: dict[str, str] = {
     "added_detail": "neutral",
     "cross_article": "neutral",
     "same_entity": "neutral",
+    "unrelated": "neutral",
+    "reported_agree": "entailment",
+    "reported_denial": "contradiction",
+    "reported_more": "neutral",
+    "reported_other": "neutral",
     # event grammar (:func:`template_pairs`)
     "event_paraphrase": "entailment",
     "event_general": "entailment",
@@ -356,6 +361,15 @@ def negate(sentence: str, rng: random.Random) -> str | None:
                 continue
             options.append(sentence[: m.start()] + "did not " + _PAST_TO_BASE[word]
                            + sentence[m.end():])
+    # caption style: "A man is playing a guitar" -> "There is no man playing a guitar" /
+    # "Nobody is playing a guitar"
+    m = re.match(r"^(A|An|The|One|Two|Three|Four|Some|Several|Many) ((?:\w+ ){0,2}?\w+) "
+                 r"(is|are) (\w+ing\b.*)$", sentence)
+    if m and m.group(2).split()[-1] not in ("is", "are"):
+        options.append(f"There is no {m.group(2).split()[-1] if m.group(3) == 'is' else ''}"
+                       .strip() + f" {m.group(4)}" if m.group(3) == "is" else
+                       f"There are no {m.group(2)} {m.group(4)}")
+        options.append(f"Nobody is {m.group(4)}")
     # a negation inside "whether ..." / "if ..." does not flip what the sentence asserts
     embedded = re.search(r"\b(whether|if|unless)\b", sentence)
     if embedded:
@@ -532,7 +546,8 @@ def drop_clause(sentence: str, rng: random.Random) -> str | None:
     if len(head.split()) < 5 or head.count('"') % 2 or head.count("“") != head.count("”"):
         return None
     if re.match(r"^(As per|According to|Citing|While|Though|Although|If|When|After|"
-                r"Before|Because|Despite|Meanwhile|However|Earlier|In \d+)\b", head):
+                r"Before|Because|Despite|Meanwhile|However|Earlier|In|On|At|For|With|By|"
+                r"From|\w+ing)\b", head):
         return None
     if not re.search(r"\b(is|are|was|were|has|have|had|will|\w+ed|\w+s)\b", head):
         return None
@@ -638,6 +653,27 @@ def sentence_pairs(
     return candidates[:n]
 
 
+def unrelated_pairs(sentences: Sequence[str], rng: random.Random, *, n: int
+                    ) -> list[tuple[str, str]]:
+    """Pairs of sentences that share no content word: two unrelated descriptions, which
+    neither entail nor contradict each other (neutral). SNLI's annotators, who assume both
+    captions show one photo, would often call such a pair a contradiction; news sentences
+    of different events (and SICK) do not make that assumption."""
+    out: list[tuple[str, str]] = []
+    if len(sentences) < 2:
+        return out
+    words = {s: _content_words(s) for s in sentences}
+    # short hypotheses, as hypotheses usually are
+    short = [s for s in sentences if len(s.split()) <= 10] or list(sentences)
+    tries = 0
+    while len(out) < n and tries < 20 * n:
+        tries += 1
+        a, b = rng.choice(sentences), rng.choice(short)
+        if words[a] and words[b] and not words[a] & words[b]:
+            out.append((a, b))
+    return out
+
+
 # --------------------------------------------------------------------------- assembly
 
 _SINGLE_RULES = {
@@ -692,6 +728,98 @@ def _apply_rules(
     return list(unique.values())
 
 
+_SPEAKERS = ["a government spokesperson", "the foreign ministry", "a senior diplomat",
+             "the embassy", "officials", "a spokesman for the group", "the newspaper",
+             "Western officials", "the ministry of defence", "a military spokesman",
+             "local officials", "the White House", "the Kremlin", "a Taliban spokesperson",
+             "the Russian foreign ministry", "US intelligence officials"]
+_AGREE = ["{Sp} said {c}.", "According to {sp}, {c}.", "{C}, {sp} said.",
+          "{Sp} confirmed that {c}.", "{Sp} acknowledged that {c}."]
+_DENY = ["{Sp} denied that {c}.", "{Sp} rejected reports that {c}.",
+         "{Sp} dismissed as baseless the claim that {c}.",
+         "Rejecting the report, {sp} said it was not true that {c}.",
+         "{Sp} said it was false that {c}."]
+_DENY_NEG = ["{Sp} said {n}.", "Contrary to the report, {n}.", "Rejecting the claims, {sp} "
+             "said {n}."]
+_KEEP_CAPITAL = re.compile(r"^(I|[A-Z][a-z]*[A-Z]\w*|[A-Z]{2,}\w*)\b")
+_LOWER_OK = re.compile(r"^(The|A|An|It|There|This|That|These|Those|Some|Both|While|Though|"
+                       r"Although|Its|Their|His|Her|Many|Most|No|One|Two|Three|All|Any|"
+                       r"Islamist|Earlier|Meanwhile|However|Notably|Additionally)\b")
+
+
+def _embed(sentence: str, lower_words: set[str] | frozenset = frozenset()) -> str | None:
+    """A sentence as a clause to embed after "said" / "that": no final stop, first word
+    lower-cased where it is a common word (``_LOWER_OK`` or seen in lower case in
+    ``lower_words``); ``None`` for quotes, questions and several sentences."""
+    body = sentence.strip().rstrip(".").strip()
+    if (not body or any(q in body for q in "\"“”?:;") or len(body.split()) < 4
+            or re.search(r"[.!] [A-Z]", body)):
+        return None
+    first = body.split()[0].strip(",")
+    if not _KEEP_CAPITAL.match(body) and (_LOWER_OK.match(body)
+                                          or first.lower() in lower_words):
+        body = body[0].lower() + body[1:]
+    return body
+
+
+def reported_pairs(
+    sentences: Sequence[tuple[str, str]], rng: random.Random, *, variants: int = 4
+) -> list[dict]:
+    """Claims compared by content, whoever makes them: a seed sentence against another
+    source's statement about the same fact.
+
+    ``reported_agree`` (entailment): another source states a rewording of the claim.
+    ``reported_denial`` (contradiction): another source denies the claim, or states its
+    negation ("Rejecting the report, the embassy said ...").
+    ``reported_more`` (neutral): another source states the claim plus an unverifiable
+    detail. ``reported_other`` (neutral): another source states a claim of another article.
+    """
+    out = []
+    cores: dict[str, list[str]] = {}
+    for _doc, sentence in sentences:
+        for _ in range(variants):
+            core = drop_attribution(sentence, rng) or sentence
+            if rng.random() < 0.3:
+                core = drop_clause(core, rng) or core
+            for _ in range(rng.randint(1, 3)):
+                core = paraphrase(core, rng) or core
+            cores.setdefault(sentence, []).append(core)
+    lower_words = {w for _, s in sentences for w in re.findall(r"\b[a-z]+\b", s)}
+    doc_of = {s: d for d, s in sentences}
+    others = sentence_pairs(sentences, rng, n=len(sentences) * variants, cross_article=True)
+    other_of: dict[str, list[str]] = defaultdict(list)
+    for a, b in others:
+        other_of[a].append(b)
+
+    def say(templates: list[str], c: str, n: str = "") -> str:
+        sp = rng.choice(_SPEAKERS)
+        t = rng.choice(templates)
+        return _tidy(t.format(Sp=_cap(sp), sp=sp, c=c, C=_cap(c), n=n))
+
+    for sentence, core_list in cores.items():
+        for core in dict.fromkeys(core_list):
+            c = _embed(core, lower_words)
+            if c is None:
+                continue
+            out.append(("reported_agree", "entailment", sentence, say(_AGREE, c)))
+            negated = negate(core, rng)
+            n = _embed(negated, lower_words) if negated else None
+            if n and rng.random() < 0.5:
+                out.append(("reported_denial", "contradiction", sentence, say(_DENY_NEG, c, n)))
+            else:
+                out.append(("reported_denial", "contradiction", sentence, say(_DENY, c)))
+            detailed = add_detail(core, rng)
+            d = _embed(detailed, lower_words) if detailed else None
+            if d:
+                out.append(("reported_more", "neutral", sentence, say(_AGREE[:3], d)))
+            if other_of.get(sentence):
+                o = _embed(rng.choice(other_of[sentence]), lower_words)
+                if o and doc_of.get(sentence):
+                    out.append(("reported_other", "neutral", sentence, say(_AGREE[:3], o)))
+    return [{"premise": p, "hypothesis": h, "label": label, "kind": kind, "source": "seeds"}
+            for kind, label, p, h in out if p != h]
+
+
 def make_pairs(
     seed_sentences: Sequence[tuple[str, str]],
     snli_premises: Sequence[str] = (),
@@ -701,6 +829,9 @@ def make_pairs(
     seed_variants: int = 4,
     snli_share: float = 0.25,
     templates: bool = True,
+    unrelated: bool = True,
+    reported: bool = True,
+    seeds_share: float = 0.5,
 ) -> list[dict]:
     """Generate a class-balanced list of ``{premise, hypothesis, label, kind, source}``.
 
@@ -716,16 +847,26 @@ def make_pairs(
     :param seed_variants: rewrites tried per rule for each seed sentence.
     :param snli_share: fraction of each class taken from SNLI premises when available.
     :param templates: fill the news share with :func:`template_pairs`.
+    :param unrelated: add ``unrelated`` neutral pairs of SNLI premises (see
+        :func:`unrelated_pairs`).
+    :param reported: add the seed corpus's :func:`reported_pairs`.
+    :param seeds_share: at most this fraction of the news share comes from the seed corpus.
     :returns: pairs, shuffled; the three labels equally often within each source.
     """
     rng = random.Random(seed)
     seed_sentences = list(seed_sentences)
     news = _apply_rules([s for _, s in seed_sentences], rng, seed_variants, "seeds")
+    if reported:
+        news += reported_pairs(seed_sentences, rng)
     for kind, cross in (("cross_article", True), ("same_entity", False)):
         for a, b in sentence_pairs(seed_sentences, rng, n=per_class, cross_article=cross):
             news.append({"premise": a, "hypothesis": b, "label": "neutral", "kind": kind,
                          "source": "seeds"})
     snli = _apply_rules(sorted(snli_premises), rng, 1, "snli") if snli_premises else []
+    if unrelated and snli_premises:
+        snli += [{"premise": a, "hypothesis": b, "label": "neutral", "kind": "unrelated",
+                  "source": "snli"}
+                 for a, b in unrelated_pairs(sorted(snli_premises), rng, n=per_class)]
 
     def per_label(pairs: list[dict]) -> dict[str, list[dict]]:
         return {lab: _balanced_by_kind([p for p in pairs if p["label"] == lab], rng)
@@ -734,7 +875,7 @@ def make_pairs(
     news_by, snli_by = per_label(news), per_label(snli)
     n_snli = min([int(per_class * snli_share)] + [len(v) for v in snli_by.values()])
     n_news_wanted = per_class - n_snli
-    n_seeds = min([n_news_wanted] + [len(v) for v in news_by.values()])
+    n_seeds = min([int(n_news_wanted * seeds_share)] + [len(v) for v in news_by.values()])
     n_templates = n_news_wanted - n_seeds if templates else 0
     templ_by = per_label(template_pairs(rng, n_templates)) if n_templates else {
         lab: [] for lab in LABELS}

@@ -118,8 +118,8 @@ def test_augmentation_is_deterministic_and_balanced(seed_sentences) -> None:
 
 
 def test_augmentation_produces_every_kind(seed_sentences) -> None:
-    pairs = augment.make_pairs(seed_sentences, [p for p, _, _ in TINY], seed=13,
-                               per_class=3000)
+    captions = sorted({sentence for p, h, _ in TINY for sentence in (p, h)})
+    pairs = augment.make_pairs(seed_sentences, captions, seed=13, per_class=3000)
     kinds = {p["kind"] for p in pairs}
     assert kinds == set(augment.KIND_LABELS), set(augment.KIND_LABELS) - kinds
     assert {p["source"] for p in pairs} == {"seeds", "templates", "snli"}
