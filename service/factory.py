@@ -16,7 +16,13 @@ logger = logging.getLogger(__name__)
 
 
 def build_nli(settings: Settings) -> NliModel:
-    return NliModel(settings.nli_model, batch_size=settings.nli_batch_size)
+    """The configured NLI model; the ONNX backend caches its graphs under data_dir/onnx."""
+    return NliModel(
+        settings.nli_model,
+        batch_size=settings.nli_batch_size,
+        backend=settings.nli_backend,
+        onnx_cache_dir=settings.data_dir / "onnx",
+    )
 
 
 def nli_version(settings: Settings) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,9 +37,10 @@ class Settings(BaseSettings):
         default=None,
         description="Hugging Face NLI checkpoint id or path; empty means the shipped checkpoint.",
     )
-    nli_backend: str = Field(
-        default="torch",
-        description="NLI inference backend: 'onnx' (fast path) or 'torch'.",
+    nli_backend: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="NLI inference backend: 'onnx' (fused int8 ONNX Runtime graph, built once "
+        "into data_dir/onnx; the fast path on CPU) or 'torch' (the checkpoint as is; for GPUs).",
     )
     nli_batch_size: int = Field(default=32, ge=1, le=1024, description="NLI pairs per batch.")
     top_k: int = Field(default=8, ge=1, le=100, description="Neighbours retrieved per claim.")
