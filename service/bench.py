@@ -220,6 +220,45 @@ def percentile_ms(seconds: Sequence[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(seconds) * 1000.0, q)), 2)
 
 
+# -- CPU contention ------------------------------------------------------------------------
+
+
+class ForeignCpu:
+    """Share of the machine's CPU time that other processes used while the block ran:
+    timings taken on a busy machine say little, so the report shows it next to them."""
+
+    def __enter__(self) -> ForeignCpu:
+        self.share: float | None = None
+        self._start = (_busy_s(), _own_cpu_s(), time.perf_counter())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        busy, own, wall = _busy_s(), _own_cpu_s(), time.perf_counter()
+        if busy is None or self._start[0] is None:
+            return
+        from models.onnx_nli import available_cpus
+
+        foreign = (busy - self._start[0]) - (own - self._start[1])
+        capacity = (wall - self._start[2]) * (os.cpu_count() or available_cpus())
+        self.share = round(max(0.0, foreign) / capacity, 3) if capacity > 0 else None
+
+
+def _busy_s() -> float | None:
+    """CPU seconds all processes have spent (Linux /proc/stat), or ``None``."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(x) for x in fields]
+    busy = sum(ticks[:3]) + sum(ticks[5:8])  # user nice system, irq softirq steal
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
 # -- NLI throughput -------------------------------------------------------------------------
 
 
@@ -264,12 +303,17 @@ def bench_nli(
     outputs: dict[str, np.ndarray] = {}
     runners = {"baseline": baseline.predict, "project": project.predict_pairs}
     steps = [(r, name) for r in range(rounds) for name in runners]
-    for _round, name in tqdm(steps, desc="NLI throughput", unit="run"):
-        start = time.perf_counter()
-        probs = runners[name](pairs)
-        times[name].append(time.perf_counter() - start)
-        outputs.setdefault(name, probs)
-    result: dict[str, Any] = {"nli_pairs": len(pairs), "nli_rounds": rounds}
+    with ForeignCpu() as contention:
+        for _round, name in tqdm(steps, desc="NLI throughput", unit="run"):
+            start = time.perf_counter()
+            probs = runners[name](pairs)
+            times[name].append(time.perf_counter() - start)
+            outputs.setdefault(name, probs)
+    result: dict[str, Any] = {
+        "nli_pairs": len(pairs),
+        "nli_rounds": rounds,
+        "nli_other_cpu_share": contention.share,
+    }
     for name in runners:
         seconds = statistics.median(times[name])
         result[f"nli_seconds_{name}"] = round(seconds, 3)
@@ -544,6 +588,7 @@ def bench_sweep(
 
     params = engine_params(settings)
     rows = []
+    contention = ForeignCpu().__enter__()
     for multiplier in multipliers:
         articles = synthetic_corpus(settings.seeds_dir, multiplier)
         with tempfile.TemporaryDirectory(prefix="factcheck-bench-sweep-") as tmp:
@@ -586,7 +631,8 @@ def bench_sweep(
             f"sweep {multiplier}×: {n} claims, {len(pairs)} candidate pairs "
             f"(bound {n * params.top_k}), {scorer.pairs} NLI pairs in {row['nli_s']} s"
         )
-    result: dict[str, Any] = {"sweep": rows}
+    contention.__exit__(None, None, None)
+    result: dict[str, Any] = {"sweep": rows, "sweep_other_cpu_share": contention.share}
     if len(rows) >= 2:
         a, b = rows[-2], rows[-1]
         n_ratio = b["claims"] / a["claims"]
@@ -758,6 +804,10 @@ def format_report(results: dict[str, Any]) -> str:
                 f"{_fmt(results[f'accuracy_{name}']):>10}"
                 f"{_fmt(results[f'news_macro_f1_{name}']):>10}"
             )
+        share = results.get("nli_other_cpu_share")
+        if share is not None:
+            busy = "  (BUSY MACHINE: figures unreliable)" if share > 0.05 else ""
+            lines.append(f"  other processes used {share:.0%} of the CPU meanwhile{busy}")
         lines.append(
             f"  speedup {results['speedup']}×; labels agree on "
             f"{results['label_agreement']:.1%} of pairs; accuracy on "
@@ -807,6 +857,9 @@ def format_report(results: dict[str, Any]) -> str:
                 f"×{results['sweep_pairs_ratio']}, sweep time ×{results['sweep_time_ratio']} "
                 + ("(no faster than linear)" if results["sweep_at_most_linear"] else "(FASTER)")
             )
+        share = results.get("sweep_other_cpu_share")
+        if share is not None:
+            lines.append(f"  other processes used {share:.0%} of the CPU meanwhile")
     return "\n".join(lines).rstrip() + "\n"
 
 
