@@ -390,6 +390,19 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
+def pids_working_in(folder: Path) -> list[int]:
+    """Processes whose working directory lies inside ``folder`` (Linux /proc)."""
+    inside = []
+    for cwd in Path("/proc").glob("[0-9]*/cwd"):
+        try:
+            target = os.readlink(cwd)
+        except OSError:
+            continue
+        if target == str(folder) or target.startswith(f"{folder}/"):
+            inside.append(int(cwd.parent.name))
+    return inside
+
+
 def _link_tree(src: Path, dst: Path) -> None:
     """Copy a folder, hard-linking files where the file system allows it."""
 
@@ -478,8 +491,10 @@ def bench_http(
                     )
                 return elapsed, response.json().get("cache")
 
-            # The embedded Redis: measured, and stopped with the server.
-            helpers = [(pid, _cmdline(pid)) for pid in child_pids(proc.pid)]
+            # The embedded Redis (it detaches, so found by its working directory, which lies in
+            # the server's data directory): measured, and stopped with the server.
+            found = set(child_pids(proc.pid)) | set(pids_working_in(workdir))
+            helpers = [(pid, _cmdline(pid)) for pid in sorted(found - {proc.pid})]
             try:
                 first, _ = post("The bench sends this claim first, to load what loads lazily.")
                 cold = [post(c) for c in tqdm(claims, desc="/check cold", unit="req")]
