@@ -921,7 +921,7 @@ def bench_command(
 ) -> None:
     """Measure speed and accuracy: NLI pairs/s against CrossEncoder.predict, embeddings/s,
     POST /check latency (cold and warm) and peak memory of `factcheck serve`, and the corpus
-    sweep at 1×, 10× and 100× the seed corpus. Takes about 10 minutes; --quick about 2."""
+    sweep at 1×, 10× and 100× the seed corpus. Takes 10-15 minutes on two cores; --quick a few."""
     from service.cli import USER_ERRORS
 
     sections = tuple(s.strip() for s in only.split(",") if s.strip())
