@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+
+# onnxruntime must be loaded before usearch: the other order segfaults when the ONNX NLI
+# backend starts (seen with usearch 2.26 and onnxruntime 1.31).
+import onnxruntime  # noqa: F401, I001
 from usearch.index import Index
 
 #: Below this many vectors the search is exact (brute force is cheaper than the graph).
