@@ -15,7 +15,9 @@ class Claim:
     """One sentence of an article.
 
     ``start``/``end`` are character offsets into the article's original text, so
-    ``article.text[start:end] == text``.
+    ``article.text[start:end] == text``. ``context`` is the whole quotation when the claim
+    is one sentence of a quotation of several (see :func:`split_quotation`): a sentence such
+    as "We have channels opened for sharing information." says with whom only there.
     """
 
     article_id: str
@@ -24,6 +26,12 @@ class Claim:
     start: int
     end: int
     speaker: str | None = None
+    context: str | None = None
+
+
+#: Bump whenever :func:`extract_claims` would return different claims for the same text:
+#: stores built by an older version re-extract their articles when opened.
+CLAIMS_VERSION = 2
 
 
 # Whole-sentence boilerplate, matched against the stripped sentence.
@@ -90,9 +98,7 @@ def find_speaker(sentence: str) -> str | None:
             # A speaker phrase names someone: it needs a capitalised word or a role noun.
             if not words or speaker.lower() in _NOT_SPEAKERS:
                 continue
-            if not any(w[0].isupper() for w in words) and not re.search(
-                _ROLE_NOUNS, speaker
-            ):
+            if not any(w[0].isupper() for w in words) and not re.search(_ROLE_NOUNS, speaker):
                 continue
             return speaker
     return None
@@ -130,25 +136,69 @@ def split_sentences(text: str) -> Iterator[tuple[int, int]]:
                 yield line.start() + span.start + left, line.start() + span.start + right
 
 
+# An opening quotation mark, the quoted words, and the closing mark (or the end of the
+# sentence: a quotation that runs on into the next paragraph is left open).
+_QUOTATION = re.compile(r"[\"“](?P<inner>[^\"“”]+)(?:[\"”]|$)")
+
+
+def split_quotation(sentence: str) -> list[tuple[int, int]]:
+    """Spans ``(start, end)`` of ``sentence`` with a quotation of several sentences split at
+    its sentence boundaries; ``[(0, len(sentence))]`` when there is nothing to split.
+
+    pysbd keeps a quotation together, so '"We have channels. They don't recognise Isil,"
+    said the diplomat.' is one segment holding two claims. Each inner sentence becomes a span
+    of its own; the last one keeps the closing mark and the attribution after it, and a
+    first span loses the opening mark it would otherwise leave unmatched.
+    """
+    cuts: list[int] = []
+    for match in _QUOTATION.finditer(sentence):
+        inner = match.group("inner")
+        offset = match.start("inner")
+        for span in _segmenter().segment(inner)[1:]:
+            lead = len(inner[span.start : span.end]) - len(inner[span.start : span.end].lstrip())
+            cuts.append(offset + span.start + lead)
+    if not cuts:
+        return [(0, len(sentence))]
+    spans = []
+    for start, end in zip([0, *cuts], [*cuts, len(sentence)]):
+        part = sentence[start:end]
+        left, right = len(part) - len(part.lstrip()), len(part.rstrip())
+        if part[left:right][:1] in '"“' and not re.search('["”]', part[left + 1 : right]):
+            left += 1
+        if right > left:
+            spans.append((start + left, start + right))
+    return spans
+
+
 def extract_claims(article_id: str, text: str) -> list[Claim]:
     """Split an article into claims, dropping boilerplate and repeated sentences (such as a
-    headline printed twice)."""
+    headline printed twice).
+
+    A quotation of several sentences gives one claim per sentence, each attributed to the
+    speaker of the whole quotation.
+    """
     claims: list[Claim] = []
     seen: set[str] = set()
-    for start, end in split_sentences(text):
-        sentence = text[start:end]
-        key = " ".join(sentence.split()).lower()
-        if key in seen or is_boilerplate(sentence):
-            continue
-        seen.add(key)
-        claims.append(
-            Claim(
-                article_id=article_id,
-                index=len(claims),
-                text=sentence,
-                start=start,
-                end=end,
-                speaker=find_speaker(sentence),
+    for seg_start, seg_end in split_sentences(text):
+        segment = text[seg_start:seg_end]
+        speaker = find_speaker(segment)
+        spans = split_quotation(segment)
+        context = segment if len(spans) > 1 else None
+        for start, end in spans:
+            sentence = segment[start:end]
+            key = " ".join(sentence.split()).lower()
+            if key in seen or is_boilerplate(sentence):
+                continue
+            seen.add(key)
+            claims.append(
+                Claim(
+                    article_id=article_id,
+                    index=len(claims),
+                    text=sentence,
+                    start=seg_start + start,
+                    end=seg_start + end,
+                    speaker=speaker,
+                    context=context,
+                )
             )
-        )
     return claims

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from service.articles import Article
-from service.claims import Claim
+from service.claims import CLAIMS_VERSION, Claim
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -36,10 +36,30 @@ CREATE TABLE IF NOT EXISTS claims (
     end INTEGER NOT NULL,
     speaker TEXT,
     embedding BLOB NOT NULL,
+    context TEXT,
     UNIQUE (article_id, idx)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+
+
+_INSERT_CLAIM = (
+    "INSERT INTO claims (article_id, idx, text, start, end, speaker, context, embedding)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _claim_row(claim: Claim, vector: np.ndarray) -> tuple:
+    return (
+        claim.article_id,
+        claim.index,
+        claim.text,
+        claim.start,
+        claim.end,
+        claim.speaker,
+        claim.context,
+        np.asarray(vector, dtype=np.float32).tobytes(),
+    )
 
 
 class CorpusError(RuntimeError):
@@ -71,7 +91,21 @@ class CorpusStore:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.executescript(_SCHEMA)
+        self._migrate()
         self._check_embedder()
+
+    def _migrate(self) -> None:
+        """Bring a store written by an older factcheck up to the current schema."""
+        with self._transaction() as conn:
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(claims)")}
+            if "context" not in columns:
+                conn.execute("ALTER TABLE claims ADD COLUMN context TEXT")
+            if conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+                # An empty store holds no claims of an older extractor.
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('claims_version', ?)",
+                    (str(CLAIMS_VERSION),),
+                )
 
     def _check_embedder(self) -> None:
         with self._transaction() as conn:
@@ -118,22 +152,32 @@ class CorpusStore:
             if cursor.rowcount == 0:
                 return False
             conn.executemany(
-                "INSERT INTO claims (article_id, idx, text, start, end, speaker, embedding)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        c.article_id,
-                        c.index,
-                        c.text,
-                        c.start,
-                        c.end,
-                        c.speaker,
-                        np.asarray(v, dtype=np.float32).tobytes(),
-                    )
-                    for c, v in zip(claims, embeddings)
-                ],
+                _INSERT_CLAIM,
+                [_claim_row(c, v) for c, v in zip(claims, embeddings)],
             )
             return True
+
+    def replace_claims(self, article_id: str, claims: list[Claim], embeddings: np.ndarray) -> None:
+        """Swap a stored article's claims for ``claims`` (re-extraction), in one transaction."""
+        if len(claims) != len(embeddings):
+            raise ValueError(f"{len(claims)} claims but {len(embeddings)} embeddings")
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM claims WHERE article_id=?", (article_id,))
+            conn.executemany(_INSERT_CLAIM, [_claim_row(c, v) for c, v in zip(claims, embeddings)])
+
+    @property
+    def claims_version(self) -> int | None:
+        """The :data:`~service.claims.CLAIMS_VERSION` that extracted the stored claims."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM meta WHERE key='claims_version'").fetchone()
+        return None if row is None else int(row[0])
+
+    @claims_version.setter
+    def claims_version(self, version: int) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('claims_version', ?)", (str(version),)
+            )
 
     def delete(self, article_id: str) -> bool:
         """Remove an article and its claims. :returns: whether it existed."""
@@ -172,19 +216,21 @@ class CorpusStore:
         """All stored claims and their embeddings as float32 ``[n_claims, dim]``, in key order."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT rowid, article_id, idx, text, start, end, speaker, embedding FROM claims"
-                " ORDER BY rowid"
+                "SELECT rowid, article_id, idx, text, start, end, speaker, context, embedding"
+                " FROM claims ORDER BY rowid"
             ).fetchall()
-        claims = [StoredClaim(row[0], Claim(*row[1:7])) for row in rows]
+        claims = [StoredClaim(row[0], Claim(*row[1:7], context=row[7])) for row in rows]
         if not rows:
             return claims, np.zeros((0, 0), dtype=np.float32)
-        vectors = np.stack([np.frombuffer(row[7], dtype=np.float32) for row in rows])
+        vectors = np.stack([np.frombuffer(row[8], dtype=np.float32) for row in rows])
         return claims, vectors
 
     def version(self) -> str:
-        """A digest of the stored article ids: it changes whenever the corpus does, and is
-        the same across restarts for the same corpus."""
+        """A digest of the embedder, the claim extractor's version and the stored article
+        ids: it changes whenever the corpus does, and is the same across restarts for the
+        same corpus."""
         with self._lock:
             ids = [r[0] for r in self._conn.execute("SELECT id FROM articles ORDER BY id")]
-        digest = hashlib.sha256(json.dumps([self.embedder_name, ids]).encode()).hexdigest()
+        material = [self.embedder_name, CLAIMS_VERSION, ids]
+        digest = hashlib.sha256(json.dumps(material).encode()).hexdigest()
         return digest[:16]

@@ -16,7 +16,7 @@ import numpy as np
 from models.embedder import Embedder
 from models.nli import NLI_LABELS
 from service.articles import MAX_ARTICLE_CHARS, Article, make_article
-from service.claims import Claim, extract_claims
+from service.claims import CLAIMS_VERSION, Claim, extract_claims
 from service.corpus import CorpusStore, StoredClaim
 from service.index import ClaimIndex
 from service.pairing import candidate_pairs
@@ -70,6 +70,22 @@ class EngineParams:
     decision_threshold: float = 0.5
     max_claim_chars: int = MAX_CLAIM_CHARS
     max_text_chars: int = MAX_ARTICLE_CHARS
+
+
+def embed_claims(embedder: Embedder, claims: Sequence[Claim]) -> np.ndarray:
+    """Unit vectors ``[len(claims), dim]`` for retrieval.
+
+    A claim split from a quotation (``claim.context``) is embedded as the normalised mean of
+    its own vector and its quotation's: "We have channels opened for sharing information."
+    alone says nothing of who shares with whom, so on its own vector it would not be found
+    next to the rebuttal it contradicts.
+    """
+    vectors = embedder.embed([c.text for c in claims])
+    quoted = [i for i, c in enumerate(claims) if c.context]
+    if quoted:
+        mixed = vectors[quoted] + embedder.embed([claims[i].context for i in quoted])
+        vectors[quoted] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
+    return vectors
 
 
 def score_both_directions(scorer: PairScorer, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
@@ -138,6 +154,8 @@ class FactChecker:
         return self
 
     def _reload(self) -> None:
+        if self.store.claims_version != CLAIMS_VERSION:
+            self._reextract()
         self._claims, self._vectors = self.store.load_claims()
         dim = self._vectors.shape[1] if len(self._claims) else self.embedder.dim
         self._index = ClaimIndex(dim)
@@ -145,6 +163,21 @@ class FactChecker:
         self._titles = {a.id: a.title for a in self._iter_articles()}
         self._version = self.store.version()
         logger.info("corpus: %d articles, %d claims", len(self._titles), len(self._claims))
+
+    def _reextract(self) -> None:
+        """Re-extract and re-embed the claims of a store written by an older claim
+        extractor; the articles themselves are kept as they are."""
+        articles = list(self._iter_articles())
+        logger.info(
+            "claim extraction changed (version %s -> %s): re-extracting %d articles",
+            self.store.claims_version,
+            CLAIMS_VERSION,
+            len(articles),
+        )
+        for article in articles:
+            claims = extract_claims(article.id, article.text)
+            self.store.replace_claims(article.id, claims, embed_claims(self.embedder, claims))
+        self.store.claims_version = CLAIMS_VERSION
 
     def _iter_articles(self) -> Iterable[Article]:
         offset = 0
@@ -187,7 +220,7 @@ class FactChecker:
                 results.append(IngestResult(article.id, False, 0, article.source))
                 continue
             claims = extract_claims(article.id, article.text)
-            vectors = self.embedder.embed([c.text for c in claims])
+            vectors = embed_claims(self.embedder, claims)
             with self._lock:
                 added = self.store.add(article, claims, vectors)
                 if added:
@@ -223,9 +256,18 @@ class FactChecker:
         return frozenset(cue for cue, count in counts.items() if count > n_articles / 2)
 
     def _evidence_for(
-        self, texts: Sequence[str], vectors: np.ndarray, top_k: int, min_similarity: float
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        top_k: int,
+        min_similarity: float,
+        contexts: Sequence[str | None] | None = None,
     ) -> list[list[Evidence]]:
-        """Retrieve and NLI-score evidence for each query sentence, in one NLI batch."""
+        """Retrieve and NLI-score evidence for each query sentence, in one NLI batch.
+
+        :param contexts: per sentence, the quotation it was split from (or ``None``); the
+            topic check reads it.
+        """
         assert self._index is not None
         position = {c.key: c.claim for c in self._claims}
         keys, sims = self._index.search(vectors, top_k)
@@ -242,7 +284,9 @@ class FactChecker:
         probs = self.scorer(pairs) if pairs else np.zeros((0, 3), np.float32)
         common = self._common_cues()
         out, cursor = [], 0
-        for text, row in zip(texts, hits):
+        contexts = contexts or [None] * len(texts)
+        for text, row, own_context in zip(texts, hits, contexts):
+            context = own_context or text
             evidence = []
             for claim, sim in row:
                 p = dict(zip(NLI_LABELS, map(float, probs[cursor])))
@@ -254,8 +298,8 @@ class FactChecker:
                         similarity=round(sim, 4),
                         probabilities={k: round(v, 4) for k, v in p.items()},
                         on_topic=same_topic(
-                            claim.text,
-                            text,
+                            claim.context or claim.text,
+                            context,
                             sim,
                             common_cues=common,
                             topic_similarity=self.params.topic_similarity,
@@ -293,10 +337,14 @@ class FactChecker:
         sentences = extract_claims("submitted", text)
         if not sentences:
             return []
-        vectors = self.embedder.embed([s.text for s in sentences])
+        vectors = embed_claims(self.embedder, sentences)
         with self._lock:
             evidence = self._evidence_for(
-                [s.text for s in sentences], vectors, top_k, min_similarity
+                [s.text for s in sentences],
+                vectors,
+                top_k,
+                min_similarity,
+                contexts=[s.context for s in sentences],
             )
         flagged = []
         for sentence, ev in zip(sentences, evidence):
@@ -351,8 +399,8 @@ class FactChecker:
                 continue
             a, b = claims[pair.a], claims[pair.b]
             if not same_topic(
-                a.text,
-                b.text,
+                a.context or a.text,
+                b.context or b.text,
                 pair.similarity,
                 common_cues=common,
                 topic_similarity=self.params.topic_similarity,

@@ -289,12 +289,6 @@ def test_contradictions_are_paged_and_include_the_brief_examples(client):
     assert any("not been made aware of the accusations" in j and "baseless" in j for j in joined)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 3: the shipped checkpoint reads Kabulov's information sharing vs the Taliban "
-    "refusal as neutral (0.99); strict, so a model that gets it right fails this marker and it "
-    "must be removed",
-)
 def test_contradictions_include_the_kabulov_example(client):
     require_shipped_nli()
     everything = client.get("/contradictions", params={"limit": 100}).json()["data"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.articles import read_articles
-from service.claims import extract_claims, find_speaker, is_boilerplate
+from service.claims import extract_claims, find_speaker, is_boilerplate, split_quotation
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,51 @@ def test_repeated_headline_kept_once(seed_claims):
 def test_real_sentences_are_kept(seed_claims):
     _, claims = seed_claims["004_49b53d49fc7547ca.txt"]
     assert any("not sharing information or intelligence" in c.text for c in claims)
-    assert any(c.text.startswith('"We have communication channels opened') for c in claims)
+    assert any(
+        c.text == "We have communication channels opened for sharing information." for c in claims
+    )
+
+
+def test_quotation_of_several_sentences_gives_one_claim_each(seed_claims):
+    article, claims = seed_claims["003_d093af9fcdfad0bd.txt"]
+    quoted = [c for c in claims if c.context and "A threat can potentially emanate" in c.context]
+    assert [c.text for c in quoted] == [
+        "A threat can potentially emanate from Afghanistan.",
+        "We have talked about this many times.",
+        'This is drug trafficking and the infiltration of terrorist groups there," '
+        "Peskov pointed out.",
+    ]
+    # all attributed to the speaker named after the quotation, offsets into the article
+    assert {c.speaker for c in quoted} == {"Peskov"}
+    assert all(article.text[c.start : c.end] == c.text for c in quoted)
+    assert all(article.text.count(c.context) == 1 for c in quoted)
+
+
+def test_single_sentence_quotations_stay_whole(seed_claims):
+    _, claims = seed_claims["001_c5a0abc0f8fc496b.txt"]
+    claim = next(c for c in claims if "baseless and anonymous accusations" in c.text)
+    assert claim.context is None
+    assert claim.text.endswith("the Russian Embassy in Washington wrote on Twitter.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "parts"),
+    [
+        ("No quotation here. Or here.", ["No quotation here. Or here."]),
+        ('He called it "baseless".', ['He called it "baseless".']),
+        (
+            "“We are ready. We will not wait,” the minister said.",
+            ["We are ready.", "We will not wait,” the minister said."],
+        ),
+        # a quotation running on into the next paragraph has no closing mark
+        (
+            'She said: "Talks went well. More are planned',
+            ['She said: "Talks went well.', "More are planned"],
+        ),
+    ],
+)
+def test_split_quotation(sentence, parts):
+    assert [sentence[a:b] for a, b in split_quotation(sentence)] == parts
 
 
 @pytest.mark.parametrize(

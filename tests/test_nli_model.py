@@ -28,23 +28,28 @@ CLEAR_PAIRS = {
     ],
     "neutral": [
         ("A man is walking down the street.", "The man is on his way to work."),
-        ("A woman is reading a book in the park.", "The woman is reading a novel by her "
-         "favourite author."),
-        ("The minister visited the border on Tuesday.", "The minister visited the border to "
-         "inspect new fences."),
+        (
+            "A woman is reading a book in the park.",
+            "The woman is reading a novel by her favourite author.",
+        ),
+        (
+            "The minister visited the border on Tuesday.",
+            "The minister visited the border to inspect new fences.",
+        ),
     ],
     "contradiction": [
         ("A woman is sleeping in her bed.", "A woman is running a marathon."),
         ("Nobody is in the kitchen.", "A chef is cooking in the kitchen."),
-        ("The embassy in Kabul was closed on Monday.", "The embassy in Kabul was open on "
-         "Monday."),
+        ("The embassy in Kabul was closed on Monday.", "The embassy in Kabul was open on Monday."),
     ],
 }
 
 #: The product brief's examples: each must read as a contradiction in at least one
 #: direction.
-PESKOV = ("As per the report, the Russian government has not been made aware of the "
-          "accusations, said Dmitry Peskov, the press secretary for President Vladimir V Putin.")
+PESKOV = (
+    "As per the report, the Russian government has not been made aware of the "
+    "accusations, said Dmitry Peskov, the press secretary for President Vladimir V Putin."
+)
 #: Seed 001's two sentences where Russia and its embassy call the report "baseless".
 EMBASSY_BASELESS = [
     "Meanwhile, Russia on Saturday denounced the newspaper report as “baseless” and dangerous.",
@@ -52,14 +57,19 @@ EMBASSY_BASELESS = [
     "direct threats to the life of employees of the Russian Embassies in Washington DC and "
     "London,” the Russian Embassy in Washington wrote on Twitter.",
 ]
-KABULOV_PAIR = (
-    ("\"We have communication channels opened for sharing information. Both the Taliban of "
-     "Afghanistan and the Taliban of Pakistan have said that they don't recognise (IS leader "
-     "Abu Bakr) Al-Baghdadi as a caliph, that they don't recognise Isil,\" said the Russian "
-     "diplomat using the other acronym for the Iraqi Islamist group.",
-     "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
-     "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
-     "Afghanistan."),
+#: Seed 004: Kabulov's claim as ``extract_claims`` gives it (one sentence of his quotation),
+#: the whole quotation, and the Taliban's rebuttal.
+KABULOV_CLAIM = "We have communication channels opened for sharing information."
+KABULOV_QUOTATION = (
+    '"We have communication channels opened for sharing information. Both the Taliban of '
+    "Afghanistan and the Taliban of Pakistan have said that they don't recognise (IS leader "
+    "Abu Bakr) Al-Baghdadi as a caliph, that they don't recognise Isil,\" said the Russian "
+    "diplomat using the other acronym for the Iraqi Islamist group."
+)
+TALIBAN_REFUSAL = (
+    "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
+    "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
+    "Afghanistan."
 )
 
 
@@ -80,8 +90,9 @@ def test_config_names_all_three_labels() -> None:
     config = json.loads((SHIPPED_CHECKPOINT_DIR / "config.json").read_text())
     assert sorted(config["id2label"].values()) == sorted(NLI_LABELS)
     assert {v: int(k) for k, v in config["id2label"].items()} == config["label2id"]
-    assert resolve_label_ids(config["id2label"]) == tuple(config["label2id"][lab]
-                                                          for lab in NLI_LABELS)
+    assert resolve_label_ids(config["id2label"]) == tuple(
+        config["label2id"][lab] for lab in NLI_LABELS
+    )
 
 
 def test_training_info_records_the_recipe() -> None:
@@ -102,8 +113,9 @@ def test_clear_pairs(shipped: NliModel, label: str) -> None:
     assert probs.shape == (len(CLEAR_PAIRS[label]), 3)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
     predicted = [NLI_LABELS[i] for i in probs.argmax(axis=1)]
-    assert predicted == [label] * len(predicted), list(zip(CLEAR_PAIRS[label], predicted,
-                                                           strict=True))
+    assert predicted == [label] * len(predicted), list(
+        zip(CLEAR_PAIRS[label], predicted, strict=True)
+    )
 
 
 def _reads_as_contradiction(model: NliModel, premise: str, hypothesis: str) -> bool:
@@ -118,14 +130,19 @@ def test_brief_example_peskov_vs_embassy(shipped: NliModel) -> None:
     assert any(verdicts.values()), verdicts
 
 
+def test_brief_example_kabulov_vs_taliban(shipped: NliModel) -> None:
+    assert _reads_as_contradiction(shipped, KABULOV_CLAIM, TALIBAN_REFUSAL)
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 3: the shipped checkpoint reads Kabulov's information sharing vs the Taliban "
-    "refusal as neutral (0.99); strict, so a model that gets it right fails this marker and it "
-    "must be removed",
+    raises=AssertionError,
+    reason="issue 3: with the rest of the quotation (Isil, Al-Baghdadi) in the premise the "
+    "shipped checkpoint reads the pair as neutral; the engine therefore scores the quotation "
+    "sentence by sentence. Strict: a model that gets this right fails the marker.",
 )
-def test_brief_example_kabulov_vs_taliban(shipped: NliModel) -> None:
-    assert _reads_as_contradiction(shipped, *KABULOV_PAIR)
+def test_kabulov_whole_quotation_vs_taliban(shipped: NliModel) -> None:
+    assert _reads_as_contradiction(shipped, KABULOV_QUOTATION, TALIBAN_REFUSAL)
 
 
 @pytest.mark.parametrize(

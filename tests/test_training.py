@@ -42,6 +42,11 @@ BRIEF_PAIRS = [
      "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
      "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
      "Afghanistan."),
+    # the claim as the engine extracts it from Kabulov's quotation
+    ("We have communication channels opened for sharing information.",
+     "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
+     "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
+     "Afghanistan."),
 ]
 
 
