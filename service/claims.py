@@ -165,6 +165,7 @@ def split_quotation(sentence: str) -> list[tuple[int, int]]:
         left, right = len(part) - len(part.lstrip()), len(part.rstrip())
         if part[left:right][:1] in '"“' and not re.search('["”]', part[left + 1 : right]):
             left += 1
+            left += len(part[left:right]) - len(part[left:right].lstrip())
         if right > left:
             spans.append((start + left, start + right))
     return spans

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from service.articles import read_articles
 from service.claims import extract_claims, find_speaker, is_boilerplate, split_quotation
@@ -87,6 +89,10 @@ def test_single_sentence_quotations_stay_whole(seed_claims):
             "“We are ready. We will not wait,” the minister said.",
             ["We are ready.", "We will not wait,” the minister said."],
         ),
+        (
+            "“ We are ready. We will not wait,” he said.",
+            ["We are ready.", "We will not wait,” he said."],
+        ),
         # a quotation running on into the next paragraph has no closing mark
         (
             'She said: "Talks went well. More are planned',
@@ -139,3 +145,35 @@ def test_find_speaker(sentence, speaker):
 )
 def test_is_boilerplate(sentence, expected):
     assert is_boilerplate(sentence) is expected
+
+
+_QUOTE_HEAVY_TEXT = st.lists(
+    st.sampled_from(
+        [
+            "We said. ",
+            "“Yes. No,” he said. ",
+            '"',
+            "“ ",
+            " ”",
+            "‘",
+            "Mr. ",
+            "U.S. ",
+            "\n",
+            "a",
+            "B",
+            ".",
+            ",",
+            "?",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@hypothesis.settings(derandomize=True, max_examples=300, deadline=None)
+@hypothesis.given(_QUOTE_HEAVY_TEXT)
+def test_claims_slice_back_whatever_the_quotation_marks(text):
+    for claim in extract_claims("x", text):
+        assert claim.text and claim.text == claim.text.strip()
+        assert text[claim.start : claim.end] == claim.text
+        assert claim.context is None or claim.text in claim.context
