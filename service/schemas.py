@@ -28,6 +28,10 @@ class ClaimPublic(BaseModel):
     start: int
     end: int
     speaker: str | None
+    quotation: str | None = Field(
+        default=None,
+        description="The whole quotation when the sentence is one of several it holds.",
+    )
 
     @classmethod
     def of(cls, claim: Claim, title: str | None) -> ClaimPublic:
@@ -39,6 +43,7 @@ class ClaimPublic(BaseModel):
             start=claim.start,
             end=claim.end,
             speaker=claim.speaker,
+            quotation=claim.context,
         )
 
 

@@ -298,6 +298,15 @@ def test_contradictions_include_the_kabulov_example(client):
         and "not sharing information or intelligence" in j
         for j in joined
     ), "\n".join(joined)
+    kabulov = next(
+        side
+        for c in everything
+        for side in (c["premise"], c["hypothesis"])
+        if side["sentence"] == "We have communication channels opened for sharing information."
+    )
+    # the sentence came out of a longer quotation, which the response carries along
+    assert "don't recognise Isil" in kabulov["quotation"]
+    assert kabulov["speaker"] == "the Russian diplomat"
 
 
 def test_pairs_are_scored_in_one_batch_through_the_pair_cache(client, scorer, nli):
