@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# SNLI and SICK, read by the evaluation and benchmark recipes only (never committed).
+NLI_DATA ?= ../shared/data/nli
 
 .PHONY: run test install lint bench evaluate clean
 
@@ -28,13 +30,13 @@ lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check service models evaluation tests
 
 bench: install
-	HF_HUB_OFFLINE=1 $(BIN)/factcheck bench --out runs/bench
+	HF_HUB_OFFLINE=1 $(BIN)/factcheck bench --out runs/bench --data $(NLI_DATA)
 
 evaluate: install
 	HF_HUB_OFFLINE=1 $(BIN)/factcheck evaluate --out runs/evaluate \
 		--pairs evaluation/data/news_pairs.jsonl \
-		--pairs ../shared/data/nli/snli_dev.jsonl \
-		--pairs ../shared/data/nli/sick.tsv --split TEST \
+		--pairs $(NLI_DATA)/snli_dev.jsonl \
+		--pairs $(NLI_DATA)/sick.tsv --split TEST \
 		--claims evaluation/data/claims.jsonl
 
 clean:

@@ -47,8 +47,6 @@ from service.settings import PROJECT_ROOT, Settings
 logger = logging.getLogger(__name__)
 
 SECTIONS = ("nli", "embed", "http", "sweep")
-#: Where ``../shared/data/nli`` lies from the project root.
-DEFAULT_NLI_DATA = PROJECT_ROOT.parent / "shared" / "data" / "nli"
 NEWS_PAIRS = PROJECT_ROOT / "evaluation" / "data" / "news_pairs.jsonl"
 CLAIMS = PROJECT_ROOT / "evaluation" / "data" / "claims.jsonl"
 
@@ -903,8 +901,8 @@ def format_report(results: dict[str, Any]) -> str:
     "--data",
     "nli_data",
     type=click.Path(path_type=Path),
-    help=f"Folder holding snli_dev.jsonl [default: {DEFAULT_NLI_DATA} when present, else "
-    "news pairs plus pairs generated from the seed sentences].",
+    help="Folder holding snli_dev.jsonl (the SNLI data; `make bench` passes it) [default: "
+    "the news pairs plus pairs generated from the seed sentences].",
 )
 @click.option(
     "--model",
@@ -944,8 +942,6 @@ def bench_command(
             raise click.ClickException(f"{nli_data}: no such folder")
         if not (nli_data / "snli_dev.jsonl").is_file():
             raise click.ClickException(f"{nli_data}: holds no snli_dev.jsonl")
-    elif (DEFAULT_NLI_DATA / "snli_dev.jsonl").is_file():
-        nli_data = DEFAULT_NLI_DATA
     settings: Settings = ctx.obj["settings"]
     if model is not None:
         settings = settings.model_copy(update={"nli_model": str(model.resolve())})

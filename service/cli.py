@@ -235,7 +235,7 @@ def pair(ctx: click.Context, premise: str, hypothesis: str, as_json: bool) -> No
 def train_nli(args: tuple[str, ...]) -> None:
     """Train the NLI cross-encoder (the recipe in models/training.py; --help lists options).
 
-    Example: factcheck train-nli --data ../shared/data/nli --out runs/nli
+    Example: factcheck train-nli --data DATA_DIR --out runs/nli (DATA_DIR: see models/README.md)
     """
     from models.training import main as training_main
 
