@@ -41,6 +41,8 @@ from typing import Any
 import click
 import numpy as np
 
+from evaluation.datasets import DatasetError, NliExample, read_claims, read_pairs
+from evaluation.metrics import label_metrics
 from models.nli import NLI_LABELS, NliModel, default_nli_path, resolve_label_ids
 from service.settings import PROJECT_ROOT, Settings
 
@@ -81,21 +83,18 @@ class BenchPlan:
 # -- data -----------------------------------------------------------------------------------
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
-def labelled_pairs(rows: Sequence[dict], limit: int | None = None) -> list[tuple[str, str, str]]:
-    """Distinct (premise, hypothesis, label) triples with a gold NLI label, in file order."""
+def distinct_pairs(
+    examples: Sequence[NliExample], limit: int | None = None
+) -> list[tuple[str, str, str]]:
+    """Distinct (premise, hypothesis, label) triples, in file order: throughput is measured
+    on pairs that are never repeated."""
     seen: set[tuple[str, str]] = set()
     out = []
-    for row in rows:
-        key = (row.get("premise"), row.get("hypothesis"))
-        if row.get("label") not in NLI_LABELS or not all(key) or key in seen:
+    for ex in examples:
+        if (ex.premise, ex.hypothesis) in seen:
             continue
-        seen.add(key)
-        out.append((key[0], key[1], row["label"]))
+        seen.add((ex.premise, ex.hypothesis))
+        out.append((ex.premise, ex.hypothesis, ex.label))
         if limit is not None and len(out) >= limit:
             break
     return out
@@ -194,24 +193,11 @@ def synthetic_corpus(seeds_dir: Path, multiplier: int, seed: int = 13) -> list:
 # -- metrics --------------------------------------------------------------------------------
 
 
-def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    """Unweighted mean of the per-label F1 over :data:`NLI_LABELS`."""
-    scores = []
-    for label in NLI_LABELS:
-        tp = sum(g == p == label for g, p in zip(gold, predicted))
-        fp = sum(p == label != g for g, p in zip(gold, predicted))
-        fn = sum(g == label != p for g, p in zip(gold, predicted))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return float(np.mean(scores))
-
-
-def accuracy(gold: Sequence[str], predicted: Sequence[str]) -> float:
-    return float(np.mean([g == p for g, p in zip(gold, predicted)])) if gold else float("nan")
-
-
-def labels_of(probs: np.ndarray) -> list[str]:
-    """Argmax label of each row of ``[n, 3]`` scores in :data:`NLI_LABELS` order."""
-    return [NLI_LABELS[i] for i in np.asarray(probs).argmax(axis=1)]
+def label_scores(gold: Sequence[str], probs: np.ndarray) -> dict[str, Any]:
+    """:func:`evaluation.metrics.label_metrics` of the argmax of ``[n, 3]`` scores in
+    :data:`NLI_LABELS` order against gold label names."""
+    gold_ids = [NLI_LABELS.index(label) for label in gold]
+    return label_metrics(gold_ids, np.asarray(probs).argmax(axis=1), NLI_LABELS)
 
 
 def percentile_ms(seconds: Sequence[float], q: float) -> float:
@@ -323,13 +309,17 @@ def bench_nli(
     result["accuracy_pairs"] = n_acc
     for name in runners:
         result[f"accuracy_{name}"] = (
-            round(accuracy(gold[:n_acc], labels_of(outputs[name][:n_acc])), 4) if n_acc else None
+            round(label_scores(gold[:n_acc], outputs[name][:n_acc])["accuracy"], 4)
+            if n_acc
+            else None
         )
     news_pairs = [(p, h) for p, h, _ in news]
     news_gold = [label for _, _, label in news]
     result["news_pairs"] = len(news)
     for name, run in runners.items():
-        result[f"news_macro_f1_{name}"] = round(macro_f1(news_gold, labels_of(run(news_pairs))), 4)
+        result[f"news_macro_f1_{name}"] = round(
+            label_scores(news_gold, run(news_pairs))["macro_f1"], 4
+        )
     agree = outputs["baseline"].argmax(axis=1) == outputs["project"].argmax(axis=1)
     result["label_agreement"] = round(float(np.mean(agree)), 4)
     echo(
@@ -737,11 +727,11 @@ def run_bench(
     results["onnx_load_s"] = round(time.perf_counter() - start, 2)
     results["nli_batch_size"] = nli.batch_size
     embedder = None
-    news = labelled_pairs(read_jsonl(NEWS_PAIRS))
+    news = distinct_pairs(read_pairs(NEWS_PAIRS).examples)
 
     if "nli" in sections or "embed" in sections:
         if nli_data is not None:
-            snli = labelled_pairs(read_jsonl(nli_data / "snli_dev.jsonl"), plan.nli_pairs)
+            snli = distinct_pairs(read_pairs(nli_data / "snli_dev.jsonl").examples, plan.nli_pairs)
             pairs = [(p, h) for p, h, _ in snli]
             gold = [label for _, _, label in snli]
             results["nli_data"] = str(nli_data / "snli_dev.jsonl")
@@ -778,7 +768,7 @@ def run_bench(
 
 def cold_claims(seeds_dir: Path, n: int) -> list[str]:
     """``n`` distinct claims: the project's test claims, then perturbed seed sentences."""
-    claims = [row["claim"] for row in read_jsonl(CLAIMS)] if CLAIMS.exists() else []
+    claims = [case.claim for case in read_claims(CLAIMS)] if CLAIMS.exists() else []
     if len(claims) < n:
         rng = random.Random(7)
         sentences = seed_sentences(seeds_dir)
@@ -948,7 +938,7 @@ def bench_command(
     plan = BenchPlan.quick() if quick else BenchPlan.full()
     try:
         results = run_bench(settings, nli_data=nli_data, plan=plan, sections=sections)
-    except (BenchError, *USER_ERRORS) as exc:
+    except (BenchError, DatasetError, *USER_ERRORS) as exc:
         raise click.ClickException(str(exc)) from None
     report = format_report(results)
     click.echo("")
