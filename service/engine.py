@@ -83,7 +83,11 @@ def embed_claims(embedder: Embedder, claims: Sequence[Claim]) -> np.ndarray:
     vectors = embedder.embed([c.text for c in claims])
     quoted = [i for i, c in enumerate(claims) if c.context]
     if quoted:
-        mixed = vectors[quoted] + embedder.embed([claims[i].context for i in quoted])
+        # the sentences of one quotation share it: embed each quotation once
+        contexts = list(dict.fromkeys(claims[i].context for i in quoted))
+        context_vectors = embedder.embed(contexts)
+        row = {context: k for k, context in enumerate(contexts)}
+        mixed = vectors[quoted] + context_vectors[[row[claims[i].context] for i in quoted]]
         vectors[quoted] = mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
     return vectors
 
