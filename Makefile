@@ -7,14 +7,16 @@ PORT ?= 8000
 # SNLI and SICK, read by the evaluation and benchmark recipes only (never committed).
 NLI_DATA ?= ../shared/data/nli
 
-.PHONY: run test install lint bench evaluate clean
+.PHONY: run test install lint lock bench evaluate clean
 
-# The stamp is rebuilt when pyproject.toml changes, so `make` re-installs only when needed.
-$(VENV)/.installed: pyproject.toml
+# Installs come from requirements.lock: every package pinned with its hashes (torch the
+# 2.13.0 CPU build), so a fresh clone gets exactly what was tested. The project itself is
+# then installed without dependencies. The stamp is rebuilt when the lock or pyproject.toml
+# changes, so `make` re-installs only when needed.
+$(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	# torch is pinned in pyproject.toml (2.13.0, CPU build); the test extra adds pytest & co.
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,6 +40,15 @@ evaluate: install
 		--pairs $(NLI_DATA)/snli_dev.jsonl \
 		--pairs $(NLI_DATA)/sick.tsv --split TEST \
 		--claims evaluation/data/claims.jsonl
+
+# The one command that upgrades the pins: re-resolve pyproject.toml's ranges to the newest
+# releases (pip-tools in a throw-away venv), then run `make test` before committing the lock.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet pip-tools
+	.lock-venv/bin/pip-compile --quiet --upgrade --extra test --generate-hashes --strip-extras \
+		--allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
