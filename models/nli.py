@@ -15,21 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from models.labels import LABEL_ALIASES, NLI_LABELS
+
 logger = logging.getLogger(__name__)
-
-#: Column order of every probability array this module returns.
-NLI_LABELS: tuple[str, str, str] = ("entailment", "neutral", "contradiction")
-
-#: Spellings seen in public checkpoints, mapped to the canonical label.
-_LABEL_ALIASES = {
-    "entailment": "entailment",
-    "entail": "entailment",
-    "entailed": "entailment",
-    "neutral": "neutral",
-    "contradiction": "contradiction",
-    "contradict": "contradiction",
-    "contradictory": "contradiction",
-}
 
 #: Pairs tokenised and length-sorted together: big enough that batches pad little, small
 #: enough that the token lists of a corpus-wide sweep never sit in memory all at once.
@@ -37,6 +25,10 @@ _SORT_CHUNK = 4096
 
 #: Directory of the project's own checkpoint inside the installed package.
 SHIPPED_CHECKPOINT_DIR = Path(__file__).resolve().parent / "nli-minilm-l6"
+
+
+#: File of a checkpoint folder holding the fitted softmax temperature.
+CALIBRATION_FILE = "calibration.json"
 
 
 class LabelMappingError(ValueError):
@@ -57,7 +49,7 @@ def resolve_label_ids(id2label: Mapping[int | str, str]) -> tuple[int, int, int]
     """
     found: dict[str, int] = {}
     for raw_id, raw_name in id2label.items():
-        name = _LABEL_ALIASES.get(str(raw_name).strip().lower())
+        name = LABEL_ALIASES.get(str(raw_name).strip().lower())
         if name is None:
             continue
         if name in found:
@@ -123,6 +115,7 @@ class NliModel:
         self._tokenizer = None
         self._tokenizer_lock = threading.Lock()
         self._label_ids: tuple[int, int, int] | None = None
+        self.temperature = 1.0
 
     @property
     def name(self) -> str:
@@ -158,6 +151,7 @@ class NliModel:
         else:
             self._load_torch()
         self._tokenizer, self._label_ids = tokenizer, label_ids
+        self.temperature = read_temperature(path)
         return self
 
     def _load_torch(self) -> None:
@@ -259,7 +253,7 @@ class NliModel:
 
                 def score(idx: np.ndarray, ids=ids, type_ids=type_ids, lengths=lengths):
                     feeds = _pad_right(ids, type_ids, idx, int(lengths[idx].max()), pad_id)
-                    return idx, _softmax(self._forward(feeds))[:, columns]
+                    return idx, _softmax(self._forward(feeds) / self.temperature)[:, columns]
 
                 runner = self._pool.map if self._pool is not None else map
                 for idx, batch_probs in runner(score, batches):
@@ -271,6 +265,23 @@ class NliModel:
         """Like :meth:`predict_pairs`, one ``{"entailment": p, "neutral": p, "contradiction": p}``
         dict per pair."""
         return [dict(zip(NLI_LABELS, map(float, row))) for row in self.predict_pairs(pairs)]
+
+
+def read_temperature(checkpoint_dir: Path) -> float:
+    """The softmax temperature fitted for a checkpoint (``calibration.json``), else 1.0.
+
+    Temperature scaling divides the logits by one scalar fitted on held-out pairs: the top
+    label never changes, only how sure the probabilities say the model is.
+    """
+    import json
+
+    path = Path(checkpoint_dir) / CALIBRATION_FILE
+    if not path.is_file():
+        return 1.0
+    temperature = float(json.loads(path.read_text())["temperature"])
+    if not temperature > 0:
+        raise ValueError(f"{path}: temperature must be positive, got {temperature}")
+    return temperature
 
 
 def _pad_right(
