@@ -1,4 +1,5 @@
-"""The training recipe and the augmentation: a few steps on a tiny slice, so they cannot rot."""
+"""The training recipe: sources, held-out slices, calibration, and a few steps on tiny data,
+so the recipe cannot rot."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from models import augment  # noqa: E402
 from models.nli import NliModel, resolve_label_ids  # noqa: E402
-from models.training import CHECKPOINT_FILES, export_fp16, main, train_nli  # noqa: E402
+from models.training import sources  # noqa: E402
+from models.training.calibration import (  # noqa: E402
+    expected_calibration_error,
+    fit_temperature,
+)
+from models.training.recipe import (  # noqa: E402
+    CHECKPOINT_FILES,
+    export_fp16,
+    main,
+    parse_mix,
+    train_nli,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +41,7 @@ TINY = [
     ("A woman in a red coat waits for the bus.", "The woman is late for work.", "neutral"),
 ]
 
-#: The product brief's examples; they must never be generated as training pairs.
+#: The product brief's examples; no training pair may hold them.
 BRIEF_PAIRS = [
     (
         "As per the report, the Russian government has not been made aware of the accusations, "
@@ -55,125 +67,155 @@ BRIEF_PAIRS = [
 ]
 
 
+def _write(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+
+
 @pytest.fixture()
-def tiny_data(tmp_path: Path) -> Path:
+def tiny_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every source file of the public folder, a few pairs each, and a tiny news corpus."""
     data = tmp_path / "data"
     data.mkdir()
+    rows = [{"premise": p, "hypothesis": h, "label": lab} for p, h, lab in TINY]
     for name in ("snli_test.jsonl", "snli_dev.jsonl"):
-        with open(data / name, "w", encoding="utf-8") as fh:
-            for premise, hypothesis, label in TINY:
-                fh.write(
-                    json.dumps({"premise": premise, "hypothesis": hypothesis, "label": label})
-                    + "\n"
-                )
+        _write(data / name, rows)
+    for name in ("mnli_taxinli.jsonl", "mnli_hard_matched.jsonl", "mnli_hard_mismatched.jsonl"):
+        _write(data / name, [{**r, "id": f"{name}-{i}"} for i, r in enumerate(rows)])
+    _write(
+        data / "vitaminc_bigbench.jsonl",
+        [{**r, "id": f"v{i}", "page": f"page {i % 4}"} for i, r in enumerate(rows)],
+    )
+    _write(
+        data / "frank.jsonl",
+        [
+            {
+                "premise": f"Headline.\n{r['premise']} The rest of the story.",
+                "hypothesis": r["hypothesis"],
+                "label": r["label"],
+                "label_binary": "entailment" if r["label"] == "entailment" else "not_entailment",
+                "id": f"f{i}",
+                "split": "valid" if i % 2 else "test",
+            }
+            for i, r in enumerate(rows)
+        ],
+    )
+    corpus = tmp_path / "news_corpus"
+    corpus.mkdir()
+    _write(
+        corpus / "part_t.jsonl",
+        [
+            {**r, "id": f"nc-t-{i}", "phenomenon": "paraphrase", "topic": "t"}
+            for i, r in enumerate(rows)
+        ],
+    )
+    monkeypatch.setattr(sources, "NEWS_CORPUS_DIR", corpus)
     return data
 
 
-@pytest.fixture(scope="module")
-def seed_sentences() -> list[tuple[str, str]]:
-    return augment.load_seed_sentences(ROOT / "seeds")
+def test_held_out_slices_are_disjoint_from_training(tiny_data: Path) -> None:
+    for name in sources.SOURCES:
+        train, held = sources.load_source(name, tiny_data)
+        assert held, name
+        if name == "snli":  # trained on SNLI test, held out from SNLI dev
+            continue
+        train_keys = {(r["premise"], r["hypothesis"]) for r in train}
+        assert not train_keys & {(r["premise"], r["hypothesis"]) for r in held}, name
+    train, held = sources.vitaminc(tiny_data)
+    assert not {r["page"] for r in train} & {r["page"] for r in held}
 
 
-def test_train_a_few_steps_writes_a_loadable_checkpoint(tiny_data: Path, tmp_path: Path) -> None:
+def test_frank_training_pairs_are_windows_of_the_article(tiny_data: Path) -> None:
+    train, held = sources.frank(tiny_data)
+    assert train and held
+    articles = [r["premise"] for r in sources.read_jsonl(tiny_data / "frank.jsonl")]
+    for row in train:
+        assert any(row["premise"] in a and len(row["premise"]) < len(a) for a in articles)
+    assert all(row["premise"] in articles for row in held)
+    window = sources.best_window(
+        "Headline.\nTwo dogs run across a snowy field. Rain fell all day.", "The dogs run."
+    )
+    assert window.startswith("Two dogs run across a snowy field.")
+
+
+def test_train_a_few_steps_writes_a_calibrated_loadable_checkpoint(
+    tiny_data: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "model"
     info = train_nli(
         tiny_data,
         out,
+        mix=parse_mix(["news=all", "mnli=4", "snli=4", "vitaminc=all", "frank=all"]),
         epochs=1,
         batch_size=4,
         max_length=32,
-        limit=12,
         eval_limit=9,
-        augment_per_class=4,
     )
-
     for name in ("config.json", "model.safetensors", "tokenizer.json", "training_info.json"):
         assert (out / name).is_file(), name
     config = json.loads((out / "config.json").read_text())
     assert resolve_label_ids(config["id2label"]) == (0, 1, 2)
-
     written = json.loads((out / "training_info.json").read_text())
     assert written == json.loads(json.dumps(info))
-    assert set(written["data"]["train"]) == {"snli_test.jsonl"}
-    assert set(written["data"]["held_out"]) == {"snli_dev.jsonl"}
-    assert len(written["data"]["train"]["snli_test.jsonl"]) == 64  # sha256 hex
-    assert written["hyperparameters"]["seed"] == 13
-    assert written["train_pairs"] == 12
+    assert written["train_pairs_by_source"]["mnli"] == 4
+    assert set(written["held_out_ids"]) == set(sources.SOURCES)
     assert [e["epoch"] for e in written["epochs"]] == [0, 1]
-    assert 0.0 <= written["snli_dev_accuracy"] <= 1.0
-    assert sum(written["augmentation_counts"].values()) > 0
+    temperature = json.loads((out / "calibration.json").read_text())["temperature"]
+    assert 0.05 <= temperature <= 20
 
     fp16 = export_fp16(out, tmp_path / "fp16")
     assert {p.name for p in fp16.iterdir()} <= set(CHECKPOINT_FILES)
-    assert (fp16 / "model.safetensors").stat().st_size < 0.6 * (
-        out / "model.safetensors"
-    ).stat().st_size
-    probs = NliModel(str(fp16)).predict_pairs([TINY[0][:2], TINY[1][:2]])
+    assert (fp16 / "calibration.json").is_file()
+    model = NliModel(str(fp16))
+    probs = model.predict_pairs([TINY[0][:2], TINY[1][:2]])
+    assert model.temperature == temperature
     assert probs.shape == (2, 3)
     assert abs(float(probs.sum(axis=1).max()) - 1.0) < 1e-4
+
+
+def test_mix_arguments_are_checked() -> None:
+    assert parse_mix(["news=all", "mnli=10"]) == {"news": None, "mnli": 10}
+    for bad in ("bogus=1", "news", "mnli=-1", "mnli=many"):
+        with pytest.raises(ValueError, match="--source"):
+            parse_mix([bad])
 
 
 def test_main_help_and_missing_out(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["--help"])
     assert exc.value.code == 0
-    assert "--limit" in capsys.readouterr().out
+    assert "--source" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
         main(["--data", "somewhere"])
     assert exc.value.code != 0
 
 
-def test_augmentation_is_deterministic_and_balanced(seed_sentences) -> None:
-    premises = [p for p, _, _ in TINY]
-    first = augment.make_pairs(seed_sentences, premises, seed=5, per_class=300)
-    again = augment.make_pairs(seed_sentences, premises, seed=5, per_class=300)
-    other = augment.make_pairs(seed_sentences, premises, seed=6, per_class=300)
-    assert first == again
-    assert first != other
-    labels = [p["label"] for p in first]
-    assert {labels.count(label) for label in augment.LABELS} == {300}
-    for pair in first:
-        assert set(pair) == {"premise", "hypothesis", "label", "kind", "source"}
-        assert pair["label"] in augment.KIND_LABELS[pair["kind"]].split("|")
-        assert pair["premise"] != pair["hypothesis"]
+def test_temperature_scaling_fixes_an_overconfident_model() -> None:
+    rng = np.random.default_rng(0)
+    gold = rng.integers(0, 3, size=600)
+    logits = rng.normal(size=(600, 3))
+    # right 70 % of the time, but with logits that claim ~99 %
+    right = rng.random(600) < 0.7
+    top = np.where(right, gold, (gold + 1) % 3)
+    logits[np.arange(600), top] += 6.0
+    temperature = fit_temperature(logits, gold)
+    assert temperature > 2
+    before = expected_calibration_error(logits, gold, 1.0)
+    after = expected_calibration_error(logits, gold, temperature)
+    assert before > 0.2 and after < 0.08
 
 
-def test_augmentation_produces_every_kind(seed_sentences) -> None:
-    captions = sorted({sentence for p, h, _ in TINY for sentence in (p, h)})
-    pairs = augment.make_pairs(seed_sentences, captions, seed=13, per_class=3000)
-    kinds = {p["kind"] for p in pairs}
-    assert kinds == set(augment.KIND_LABELS), set(augment.KIND_LABELS) - kinds
-    assert {p["source"] for p in pairs} == {"seeds", "templates", "snli"}
-
-
-def test_augmentation_never_contains_the_brief_examples(seed_sentences) -> None:
-    pairs = augment.make_pairs(seed_sentences, seed=13, per_class=3000)
-    generated = {(p["premise"], p["hypothesis"]) for p in pairs}
+def test_the_brief_examples_are_not_training_data() -> None:
+    """No written pair and no module of the training package holds either brief example,
+    and no rule or frame in their shape exists (the old augmentation is gone)."""
+    package = ROOT / "models" / "training"
+    code = "\n".join(p.read_text() for p in package.rglob("*.py"))
+    for phrase in ("made aware", "baseless", "Kabulov", "Peskov", "Taliban", "no_reaction"):
+        assert phrase not in code, phrase
+    train, held = sources.news_corpus()
+    texts = {r["premise"] for r in train + held} | {r["hypothesis"] for r in train + held}
     for premise, hypothesis in BRIEF_PAIRS:
-        assert (premise, hypothesis) not in generated
-        assert (hypothesis, premise) not in generated
-
-
-@pytest.mark.parametrize(
-    ("rule", "sentence", "expected"),
-    [
-        (augment.negate, "The embassy has been closed.", "The embassy has not been closed."),
-        (augment.negate, "The government has not been told.", "The government has been told."),
-        (augment.change_number, "It shares an 843 miles long border.", None),
-        (augment.antonym, "The minister confirmed the deal.", "The minister denied the deal."),
-        (
-            augment.drop_attribution,
-            "Talks will resume in May, said Dmitry Peskov.",
-            "Talks will resume in May.",
-        ),
-    ],
-)
-def test_rules(rule, sentence: str, expected: str | None) -> None:
-    import random
-
-    out = rule(sentence, random.Random(0))
-    assert out is not None and out != sentence
-    if expected is not None:
-        assert out == expected
-    else:
-        assert "843" not in out
+        assert premise not in texts and hypothesis not in texts
+    for forbidden in ("Taliban", "Kremlin", "Peskov", "Kabulov", "Kabul"):
+        assert not any(forbidden in t for t in texts), forbidden

@@ -1,0 +1,184 @@
+"""Training sources and the fixed held-out slices, read from plain files.
+
+Every source yields rows ``{"id", "premise", "hypothesis", "label", "source"}``. Which rows
+are held out is decided here, once, by seeded draws that do not depend on the training
+arguments, so a slice never moves between runs:
+
+- ``mnli``: TaxiNLI and the two hard subsets, deduplicated by (premise, hypothesis);
+  1,000 pairs held out.
+- ``snli``: SNLI test is trained on; SNLI dev is never trained on (1,000 of it are the
+  declared slice).
+- ``vitaminc``: held out by Wikipedia page: whole pages are drawn until 1,000 pairs.
+- ``frank``: the ``valid`` split is trained on, one window per pair (below); ``test`` is
+  held out and evaluated document-level by ``factcheck evaluate --windows sentence``.
+- ``news``: the project's written corpus; 10 % of its premises (with all their pairs) held
+  out.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from models.labels import NLI_LABELS
+
+NEWS_CORPUS_DIR = Path(__file__).resolve().parent / "data" / "news_corpus"
+HELD_OUT_SEED = 20261129
+HELD_OUT_SIZE = 1000
+NEWS_HELD_OUT_FRACTION = 0.10
+SOURCES = ("news", "mnli", "snli", "vitaminc", "frank")
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def _labelled(rows: Iterable[dict], source: str, id_prefix: str) -> list[dict]:
+    out = []
+    for n, row in enumerate(rows):
+        label = str(row.get("label", "")).strip().lower()
+        if label not in NLI_LABELS:
+            continue
+        out.append(
+            {
+                "id": str(row.get("id") or f"{id_prefix}-{n}"),
+                "premise": row["premise"],
+                "hypothesis": row["hypothesis"],
+                "label": label,
+                "source": source,
+            }
+        )
+    return out
+
+
+def _split_by_draw(rows: list[dict], n_held: int, seed: int) -> tuple[list[dict], list[dict]]:
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    # never more than half: a small folder (tests, a subset) still leaves pairs to train on
+    held = set(order[: min(n_held, len(rows) // 2)])
+    return [r for i, r in enumerate(rows) if i not in held], [rows[i] for i in sorted(held)]
+
+
+def mnli(data_dir: Path) -> tuple[list[dict], list[dict]]:
+    """(train, held out): distinct MultiNLI pairs of the three files."""
+    seen, rows = set(), []
+    for name in ("mnli_taxinli.jsonl", "mnli_hard_matched.jsonl", "mnli_hard_mismatched.jsonl"):
+        for row in _labelled(read_jsonl(data_dir / name), "mnli", "mnli"):
+            key = (row["premise"].strip(), row["hypothesis"].strip())
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+    return _split_by_draw(rows, HELD_OUT_SIZE, HELD_OUT_SEED)
+
+
+def snli(data_dir: Path) -> tuple[list[dict], list[dict]]:
+    """(train = SNLI test, held out = a seeded 1,000 of SNLI dev)."""
+    train = _labelled(read_jsonl(data_dir / "snli_test.jsonl"), "snli", "snli-test")
+    dev = _labelled(read_jsonl(data_dir / "snli_dev.jsonl"), "snli", "snli-dev")
+    return train, _split_by_draw(dev, HELD_OUT_SIZE, HELD_OUT_SEED)[1]
+
+
+def vitaminc(data_dir: Path) -> tuple[list[dict], list[dict]]:
+    """(train, held out): whole pages drawn until the held-out side has 1,000 pairs."""
+    rows = []
+    for row in read_jsonl(data_dir / "vitaminc_bigbench.jsonl"):
+        for one in _labelled([row], "vitaminc", "vitc"):
+            one["page"] = row.get("page", "")
+            rows.append(one)
+    pages = sorted({r["page"] for r in rows})
+    random.Random(HELD_OUT_SEED).shuffle(pages)
+    by_page: dict[str, int] = {}
+    for r in rows:
+        by_page[r["page"]] = by_page.get(r["page"], 0) + 1
+    held_pages: set[str] = set()
+    count = 0
+    for page in pages:
+        if count >= min(HELD_OUT_SIZE, len(rows) // 2):
+            break
+        held_pages.add(page)
+        count += by_page[page]
+    return (
+        [r for r in rows if r["page"] not in held_pages],
+        [r for r in rows if r["page"] in held_pages],
+    )
+
+
+_WORD = re.compile(r"\w+")
+
+
+def best_window(document: str, hypothesis: str, sentences_per_window: int = 2) -> str:
+    """The window of the document that shares the most words with ``hypothesis``.
+
+    FRANK labels a summary sentence against a whole article; for training, the pair is cut
+    down to the passage the sentence most likely came from (word overlap), which is where a
+    summary's error also lies.
+    """
+    from models.windows import sentence_windows
+
+    words = {w.lower() for w in _WORD.findall(hypothesis)}
+    best, best_score = document[:1000], -1.0
+    for window in sentence_windows(document, size=sentences_per_window):
+        text = window.text
+        overlap = len(words & {w.lower() for w in _WORD.findall(text)})
+        score = overlap / (1 + 0.01 * len(text))
+        if score > best_score:
+            best, best_score = text, score
+    return best
+
+
+def frank(data_dir: Path) -> tuple[list[dict], list[dict]]:
+    """(train = ``valid``, one window each; held out = ``test``, whole documents)."""
+    train, held = [], []
+    for row in read_jsonl(data_dir / "frank.jsonl"):
+        one = _labelled([row], "frank", "frank")
+        if not one:
+            continue
+        if row.get("split") == "valid":
+            one[0]["premise"] = best_window(row["premise"], row["hypothesis"])
+            train.append(one[0])
+        else:
+            one[0]["label_binary"] = row.get("label_binary")
+            held.append(one[0])
+    return train, held
+
+
+def news_corpus(corpus_dir: Path | None = None) -> tuple[list[dict], list[dict]]:
+    """(train, held out): the written corpus, 10 % of premises held out with all their pairs."""
+    rows = []
+    for path in sorted(Path(corpus_dir or NEWS_CORPUS_DIR).glob("*.jsonl")):
+        for row in read_jsonl(path):
+            rows.append({**row, "source": "news"})
+    premises = sorted({r["premise"] for r in rows})
+    random.Random(HELD_OUT_SEED).shuffle(premises)
+    held = set(premises[: max(1, round(NEWS_HELD_OUT_FRACTION * len(premises)))])
+    return [r for r in rows if r["premise"] not in held], [r for r in rows if r["premise"] in held]
+
+
+def load_source(name: str, data_dir: Path) -> tuple[list[dict], list[dict]]:
+    """(train, held out) rows of one source."""
+    readers = {"mnli": mnli, "snli": snli, "vitaminc": vitaminc, "frank": frank}
+    if name == "news":
+        return news_corpus()
+    if name not in readers:
+        raise ValueError(f"unknown source {name!r}; choose from {', '.join(SOURCES)}")
+    return readers[name](Path(data_dir))
+
+
+def write_held_out(data_dir: Path, out_dir: Path) -> dict[str, Path]:
+    """Write every source's held-out slice as ``<source>_held_out.jsonl``; return the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name in SOURCES:
+        _, held = load_source(name, data_dir)
+        path = out_dir / f"{name}_held_out.jsonl"
+        with open(path, "w", encoding="utf-8") as fh:
+            for row in held:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        paths[name] = path
+    return paths
