@@ -9,6 +9,7 @@ are the deciding window's. :func:`aggregate_windows` is the one rule used by
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -106,3 +107,24 @@ def aggregate_windows(windows: list[Window], probs: np.ndarray) -> WindowDecisio
     else:
         label, i = "contradiction", i_con
     return WindowDecision(p, label, windows[i], i)
+
+
+def score_document(
+    predict: Callable[[Sequence[tuple[str, str]]], np.ndarray],
+    document: str,
+    claim: str,
+    *,
+    size: int = 1,
+) -> WindowDecision:
+    """Score ``claim`` against ``document`` read in windows of up to ``size`` sentences.
+
+    ``predict`` maps (premise, hypothesis) pairs to ``[n, 3]`` probabilities in
+    :data:`NLI_LABELS` order (e.g. ``NliModel.predict_pairs``).
+
+    :raises ValueError: the document holds no sentence.
+    """
+    windows = sentence_windows(document, size=size)
+    if not windows:
+        raise ValueError("the document holds no sentence")
+    probs = np.asarray(predict([(w.text, claim) for w in windows]))
+    return aggregate_windows(windows, probs)

@@ -182,3 +182,23 @@ def write_held_out(data_dir: Path, out_dir: Path) -> dict[str, Path]:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
         paths[name] = path
     return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m models.training.sources --data DIR --out DIR``: write the held-out slices
+    (``factcheck evaluate --pairs`` reads them; ``make evaluate`` runs this first)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m models.training.sources", description=main.__doc__
+    )
+    parser.add_argument("--data", required=True, type=Path, help="the public NLI data folder")
+    parser.add_argument("--out", required=True, type=Path, help="where to write the slices")
+    args = parser.parse_args(argv)
+    for name, path in write_held_out(args.data, args.out).items():
+        print(f"{name}: {sum(1 for _ in read_jsonl(path))} pairs -> {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
