@@ -6,8 +6,8 @@ arguments, so a slice never moves between runs:
 
 - ``mnli``: TaxiNLI and the two hard subsets, deduplicated by (premise, hypothesis);
   1,000 pairs held out.
-- ``snli``: SNLI test is trained on; SNLI dev is never trained on (1,000 of it are the
-  declared slice).
+- ``snli``: SNLI test and SNLI dev are trained on, except a seeded 1,000 of SNLI dev: the
+  declared slice.
 - ``vitaminc``: held out by Wikipedia page: whole pages are drawn until 1,000 pairs.
 - ``frank``: the ``valid`` split is trained on, one window per pair (below); ``test`` is
   held out and evaluated document-level by ``factcheck evaluate --windows sentence``.
@@ -78,10 +78,11 @@ def mnli(data_dir: Path) -> tuple[list[dict], list[dict]]:
 
 
 def snli(data_dir: Path) -> tuple[list[dict], list[dict]]:
-    """(train = SNLI test, held out = a seeded 1,000 of SNLI dev)."""
+    """(train = SNLI test and the rest of SNLI dev, held out = a seeded 1,000 of SNLI dev)."""
     train = _labelled(read_jsonl(data_dir / "snli_test.jsonl"), "snli", "snli-test")
     dev = _labelled(read_jsonl(data_dir / "snli_dev.jsonl"), "snli", "snli-dev")
-    return train, _split_by_draw(dev, HELD_OUT_SIZE, HELD_OUT_SEED)[1]
+    dev_train, held = _split_by_draw(dev, HELD_OUT_SIZE, HELD_OUT_SEED)
+    return train + dev_train, held
 
 
 def vitaminc(data_dir: Path) -> tuple[list[dict], list[dict]]:
