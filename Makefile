@@ -25,6 +25,7 @@ run: install
 	HF_HUB_OFFLINE=1 $(BIN)/factcheck serve --host $(HOST) --port $(PORT)
 
 test: install
+	sh tests/plugin/ensure-browser.sh
 	HF_HUB_OFFLINE=1 $(BIN)/ruff check .
 	HF_HUB_OFFLINE=1 $(BIN)/pytest
 
