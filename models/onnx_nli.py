@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from models.nli import CALIBRATION_FILE
+
 logger = logging.getLogger(__name__)
 
 #: Files whose bytes define a checkpoint's outputs (weights and config; not the tokenizer,
@@ -104,11 +106,13 @@ def resolve_checkpoint_dir(model_name_or_path: str) -> Path:
 
 
 def checkpoint_digest(checkpoint_dir: Path) -> str:
-    """SHA-256 of a checkpoint's config and weight files (names and bytes)."""
+    """SHA-256 of a checkpoint's config, calibration and weight files (names and bytes):
+    what decides its probabilities, so caches keyed by it never serve another model's."""
     files = sorted(
         p
         for p in checkpoint_dir.iterdir()
-        if p.is_file() and (p.name == "config.json" or p.suffix in _WEIGHT_SUFFIXES)
+        if p.is_file()
+        and (p.name in ("config.json", CALIBRATION_FILE) or p.suffix in _WEIGHT_SUFFIXES)
     )
     if not any(p.suffix in _WEIGHT_SUFFIXES for p in files):
         raise FileNotFoundError(f"{checkpoint_dir}: no model weights (*.safetensors or *.bin)")
