@@ -9,14 +9,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from service.errors import ArticleError
+
 #: Largest article accepted, in characters (the API enforces the same limit).
 MAX_ARTICLE_CHARS = 200_000
 
 METADATA_FILE = "metadata.json"
-
-
-class ArticleError(ValueError):
-    """An article could not be read: missing, unreadable, binary, not UTF-8, empty or too long."""
 
 
 @dataclass(frozen=True)

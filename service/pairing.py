@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from service.claims import Claim
-from service.index import ClaimIndex
+
+
+class NeighbourSearch(Protocol):
+    """What pairing needs of an index: :meth:`service.store.index.ClaimIndex.search`."""
+
+    def search(self, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ def may_pair(a: Claim, b: Claim) -> bool:
 def candidate_pairs(
     claims: Sequence[Claim],
     vectors: np.ndarray,
-    index: ClaimIndex,
+    index: NeighbourSearch,
     keys: Sequence[int],
     *,
     k: int = 8,
@@ -64,6 +70,9 @@ def candidate_pairs(
 
     :param claims: the corpus claims; ``vectors[i]`` (float32 ``[n, dim]``, normalised) and
         ``keys[i]`` (its key in ``index``) belong to ``claims[i]``.
+    :param index: a :class:`~service.store.index.ClaimIndex`, or anything that searches like
+        one (the live corpus searches its index under its lock); keys it returns that are
+        not in ``keys`` are skipped.
     :returns: deduplicated unordered pairs (at most ``k`` proposed per claim, so at most
         ``len(claims) * k``), and the near-duplicate groups; near-duplicates are never paired
         with each other and each pair of groups appears once.

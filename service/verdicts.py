@@ -1,13 +1,13 @@
-"""Evidence, verdicts and contradictions: the engine's results, and pure aggregation."""
+"""Evidence, verdicts and contradictions: the engine's results, and the pure rule that turns
+scored evidence into a verdict."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from models.nli import NLI_LABELS
+from models.labels import NLI_LABELS
 from service.claims import Claim
 
 VerdictLabel = Literal["supported", "refuted", "not_enough_info"]
@@ -82,30 +82,3 @@ def aggregate_verdict(
     if support >= refute:
         return Verdict(claim, "supported", round(support, 4), evidence)
     return Verdict(claim, "refuted", round(refute, 4), evidence)
-
-
-_NUMBER = re.compile(r"\d[\d,.]*")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
-
-
-def topic_cues(text: str) -> set[str]:
-    """Numbers and capitalised names (not sentence-initial) in a sentence, lower-cased."""
-    cues = {m.group().rstrip(".,") for m in _NUMBER.finditer(text)}
-    cues |= {m.group().lower().rstrip("'’s") for m in _NAME.finditer(text)}
-    return {c for c in cues if c}
-
-
-def same_topic(
-    a: str,
-    b: str,
-    similarity: float,
-    *,
-    common_cues: frozenset[str] = frozenset(),
-    topic_similarity: float = 0.5,
-) -> bool:
-    """Whether two sentences are about the same thing, so a contradiction between them is
-    meaningful: they are similar enough, or share a number or a name that is not common
-    across the whole corpus (``common_cues``: names such as the corpus's main countries)."""
-    if similarity >= topic_similarity:
-        return True
-    return bool((topic_cues(a) & topic_cues(b)) - common_cues)

@@ -1,7 +1,8 @@
 """The corpus store: articles, their claims and claim embeddings in one SQLite file.
 
 SQLite gives atomic, concurrent-safe writes and survives restarts, so embeddings are
-computed once per claim; the vector index is rebuilt from the stored vectors at start-up.
+computed once per claim; the vector index is built from the stored vectors at start-up and
+then kept in step article by article (:mod:`service.live_corpus`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 from service.articles import Article
 from service.claims import CLAIMS_VERSION, Claim
+from service.errors import CorpusError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -62,8 +64,9 @@ def _claim_row(claim: Claim, vector: np.ndarray) -> tuple:
     )
 
 
-class CorpusError(RuntimeError):
-    """The corpus store is unusable (for example, built with a different embedder)."""
+def id_hash(article_id: str) -> int:
+    """64 bits of an article id's SHA-256: XORed together, they digest a set of ids."""
+    return int.from_bytes(hashlib.sha256(article_id.encode()).digest()[:8], "big")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,11 @@ class CorpusStore:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(claims)")}
             if "context" not in columns:
                 conn.execute("ALTER TABLE claims ADD COLUMN context TEXT")
+            if conn.execute("SELECT 1 FROM meta WHERE key='ids_xor'").fetchone() is None:
+                digest = 0
+                for (article_id,) in conn.execute("SELECT id FROM articles"):
+                    digest ^= id_hash(article_id)
+                conn.execute("INSERT INTO meta VALUES ('ids_xor', ?)", (f"{digest:016x}",))
             if conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
                 # An empty store holds no claims of an older extractor.
                 conn.execute(
@@ -128,10 +136,21 @@ class CorpusStore:
 
     # -- writes -----------------------------------------------------------------------
 
-    def add(self, article: Article, claims: list[Claim], embeddings: np.ndarray) -> bool:
+    @staticmethod
+    def _toggle_id(conn: sqlite3.Connection, article_id: str) -> None:
+        """Add or remove ``article_id`` from the digest of the stored ids (inside the write
+        transaction, so concurrent writers never lose an update)."""
+        row = conn.execute("SELECT value FROM meta WHERE key='ids_xor'").fetchone()
+        digest = int(row[0], 16) ^ id_hash(article_id)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('ids_xor', ?)", (f"{digest:016x}",))
+
+    def add(
+        self, article: Article, claims: list[Claim], embeddings: np.ndarray
+    ) -> list[int] | None:
         """Store an article with its claims and their embeddings ``[len(claims), dim]``.
 
-        :returns: ``False`` (and changes nothing) if an article with this id is stored already.
+        :returns: the claims' keys (row ids, in ``claims`` order), or ``None`` (and nothing
+            changes) if an article with this id is stored already.
         """
         if len(claims) != len(embeddings):
             raise ValueError(f"{len(claims)} claims but {len(embeddings)} embeddings")
@@ -150,12 +169,13 @@ class CorpusStore:
                 ),
             )
             if cursor.rowcount == 0:
-                return False
-            conn.executemany(
-                _INSERT_CLAIM,
-                [_claim_row(c, v) for c, v in zip(claims, embeddings)],
-            )
-            return True
+                return None
+            keys = [
+                conn.execute(_INSERT_CLAIM, _claim_row(c, v)).lastrowid
+                for c, v in zip(claims, embeddings)
+            ]
+            self._toggle_id(conn, article.id)
+            return keys
 
     def replace_claims(self, article_id: str, claims: list[Claim], embeddings: np.ndarray) -> None:
         """Swap a stored article's claims for ``claims`` (re-extraction), in one transaction."""
@@ -182,7 +202,10 @@ class CorpusStore:
     def delete(self, article_id: str) -> bool:
         """Remove an article and its claims. :returns: whether it existed."""
         with self._transaction() as conn:
-            return conn.execute("DELETE FROM articles WHERE id=?", (article_id,)).rowcount > 0
+            if conn.execute("DELETE FROM articles WHERE id=?", (article_id,)).rowcount == 0:
+                return False
+            self._toggle_id(conn, article_id)
+            return True
 
     # -- reads ------------------------------------------------------------------------
 
@@ -212,13 +235,48 @@ class CorpusStore:
             ).fetchall()
         return [Article(*row) for row in rows]
 
-    def load_claims(self) -> tuple[list[StoredClaim], np.ndarray]:
-        """All stored claims and their embeddings as float32 ``[n_claims, dim]``, in key order."""
+    def article_ids(self) -> set[str]:
         with self._lock:
-            rows = self._conn.execute(
-                "SELECT rowid, article_id, idx, text, start, end, speaker, context, embedding"
-                " FROM claims ORDER BY rowid"
-            ).fetchall()
+            return {row[0] for row in self._conn.execute("SELECT id FROM articles")}
+
+    def titles(self, article_ids: Iterable[str] | None = None) -> dict[str, str | None]:
+        """Article id → title, of every article or of ``article_ids`` (texts not read)."""
+        with self._lock:
+            if article_ids is None:
+                rows = self._conn.execute("SELECT id, title FROM articles").fetchall()
+            else:
+                rows = [
+                    row
+                    for chunk in _chunks(list(article_ids))
+                    for row in self._conn.execute(
+                        f"SELECT id, title FROM articles WHERE id IN ({_marks(chunk)})", chunk
+                    )
+                ]
+        return dict(rows)
+
+    def load_claims(
+        self, article_ids: Iterable[str] | None = None
+    ) -> tuple[list[StoredClaim], np.ndarray]:
+        """Stored claims and their embeddings as float32 ``[n_claims, dim]``, in key order:
+        all of them, or those of ``article_ids``."""
+        select = (
+            "SELECT rowid, article_id, idx, text, start, end, speaker, context, embedding"
+            " FROM claims"
+        )
+        with self._lock:
+            if article_ids is None:
+                rows = self._conn.execute(f"{select} ORDER BY rowid").fetchall()
+            else:
+                rows = sorted(
+                    (
+                        row
+                        for chunk in _chunks(list(article_ids))
+                        for row in self._conn.execute(
+                            f"{select} WHERE article_id IN ({_marks(chunk)})", chunk
+                        )
+                    ),
+                    key=lambda row: row[0],
+                )
         claims = [StoredClaim(row[0], Claim(*row[1:7], context=row[7])) for row in rows]
         if not rows:
             return claims, np.zeros((0, 0), dtype=np.float32)
@@ -226,11 +284,29 @@ class CorpusStore:
         return claims, vectors
 
     def version(self) -> str:
-        """A digest of the embedder, the claim extractor's version and the stored article
-        ids: it changes whenever the corpus does, and is the same across restarts for the
-        same corpus."""
+        """A digest of the embedder, the claim extractor's version and the set of stored
+        article ids: it changes whenever the corpus does, is the same across restarts (and
+        after adding then deleting an article) for the same corpus, and costs one row read:
+        the ids' digest is kept up to date by every write."""
         with self._lock:
-            ids = [r[0] for r in self._conn.execute("SELECT id FROM articles ORDER BY id")]
-        material = [self.embedder_name, CLAIMS_VERSION, ids]
-        digest = hashlib.sha256(json.dumps(material).encode()).hexdigest()
-        return digest[:16]
+            row = self._conn.execute("SELECT value FROM meta WHERE key='ids_xor'").fetchone()
+        return self.version_of(int(row[0], 16) if row else 0)
+
+    def version_of(self, ids_digest: int) -> str:
+        """The :meth:`version` of a corpus whose ids XOR to ``ids_digest`` (see :func:`id_hash`):
+        how an in-memory copy of the corpus tells its own version."""
+        material = [self.embedder_name, CLAIMS_VERSION, f"{ids_digest:016x}"]
+        return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:16]
+
+
+#: SQLite's default limit on ``?`` parameters per statement is 999.
+_CHUNK = 900
+
+
+def _chunks(values: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join("?" * len(values))

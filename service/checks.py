@@ -1,0 +1,379 @@
+"""CheckService: the one transport-neutral API of the service.
+
+Every REST route and every ``factcheck`` command is a thin adapter over one of its methods:
+check a claim, flag a text, score pairs, ingest / list / get / delete articles, list the
+corpus-wide contradictions, report health. Plain values go in, frozen dataclasses come out,
+and domain errors (:mod:`service.errors`) are raised; nothing here knows about HTTP, JSON
+schemas or click. The answer cache is applied here, so ``factcheck check`` and
+``POST /check`` share one code path and one cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from service.articles import Article, make_article
+from service.claims import Claim
+from service.engine import FactChecker
+from service.errors import ArticleNotFound, InvalidInput
+from service.inputs import normalise_claim, require_text
+from service.scoring import PairScorer, probabilities
+from service.store.redis_cache import RedisCache, cache_key
+from service.verdicts import Contradiction, Evidence, Verdict, label_of
+
+logger = logging.getLogger(__name__)
+
+#: Part of every answer-cache key: bump when the cached value's shape changes.
+CHECK_CACHE_FORMAT = 2
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The models behind an answer; ``version`` keys the caches."""
+
+    nli: str
+    embedder: str
+    version: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A verdict on a claim, with the corpus version it was computed on."""
+
+    verdict: Verdict
+    model: ModelInfo
+    corpus_version: str
+    cached: bool
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A sentence of a submitted text (``text[start:end] == sentence``) that the corpus
+    contradicts or supports, with the on-topic evidence behind the label, strongest first."""
+
+    sentence: str
+    start: int
+    end: int
+    label: str
+    verdict: str
+    probability: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class FlagResult:
+    title: str | None
+    flagged: tuple[Flag, ...]
+    model: ModelInfo
+    corpus_version: str
+
+
+@dataclass(frozen=True)
+class PairScore:
+    """NLI probabilities of one (premise, hypothesis) pair and its most probable label."""
+
+    label: str
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
+class PairScores:
+    results: tuple[PairScore, ...]
+    model: ModelInfo
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """An article as stored (the earlier copy when the same text was there already)."""
+
+    article: Article
+    added: bool
+    claims: int
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    articles: tuple[Article, ...]
+    count: int
+
+
+@dataclass(frozen=True)
+class ContradictionPage:
+    contradictions: tuple[Contradiction, ...]
+    count: int
+    corpus_version: str
+
+
+@dataclass(frozen=True)
+class CorpusInfo:
+    articles: int
+    claims: int
+    version: str
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    backend: str
+    url: str
+    answers: bool
+
+
+@dataclass(frozen=True)
+class Health:
+    """``degraded``: answers are computed, but Redis does not answer (nothing is cached)."""
+
+    status: str
+    model: ModelInfo
+    corpus: CorpusInfo
+    cache: CacheInfo | None
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Request limits (plain values taken from Settings)."""
+
+    max_claim_chars: int = 2_000
+    max_text_chars: int = 200_000
+    max_pairs: int = 256
+
+
+class CheckService:
+    """What the service does, whatever the transport.
+
+    :param engine: the fact-checking engine over the corpus.
+    :param scorer: the NLI pair scorer (the engine's, behind the pair cache).
+    :param cache: where answers are cached; ``None`` computes every answer.
+    :param model: the models behind the answers (part of every cache key).
+    """
+
+    def __init__(
+        self,
+        engine: FactChecker,
+        scorer: PairScorer,
+        cache: RedisCache | None,
+        model: ModelInfo,
+        limits: Limits | None = None,
+    ) -> None:
+        self.engine = engine
+        self.scorer = scorer
+        self.cache = cache
+        self.model = model
+        self.limits = limits or Limits()
+
+    def _refresh(self) -> str:
+        """Catch up with changes another process made to the stored corpus (one row read
+        when there are none), so answers and cache keys follow the corpus as stored."""
+        self.engine.refresh()
+        return self.engine.version
+
+    # -- claims ---------------------------------------------------------------------------
+
+    def check(
+        self, claim: str, *, top_k: int | None = None, min_similarity: float | None = None
+    ) -> CheckResult:
+        """The verdict on a claim, from the cache when the same claim was checked with the
+        same models, corpus version and parameters.
+
+        :param claim: at most ``max_claim_chars`` characters; compared and cached after
+            :func:`~service.inputs.normalise_claim`.
+        :raises InvalidInput: the claim is empty or too long, or ``top_k`` is below 1.
+        """
+        require_text(claim, "claim", self.limits.max_claim_chars)
+        claim = normalise_claim(claim)
+        if top_k is not None and top_k < 1:
+            raise InvalidInput(f"top_k must be at least 1, got {top_k}", field=("top_k",))
+        params = self.engine.params
+        top_k = params.top_k if top_k is None else top_k
+        min_similarity = params.min_similarity if min_similarity is None else min_similarity
+        corpus_version = self._refresh()
+        key = cache_key(
+            "check",
+            CHECK_CACHE_FORMAT,
+            asdict(self.model),
+            corpus_version,
+            claim,
+            top_k,
+            min_similarity,
+            asdict(params),
+        )
+        if self.cache is not None:
+            cached = self.cache.get_json(key, "check")
+            if cached is not None:
+                try:
+                    return CheckResult(_verdict_from_json(cached), self.model, corpus_version, True)
+                except (KeyError, TypeError, ValueError):
+                    logger.warning("unreadable answer in the cache; recomputing")
+        verdict = self.engine.check(claim, top_k=top_k, min_similarity=min_similarity)
+        if self.cache is not None:
+            self.cache.set_json(key, asdict(verdict))
+        return CheckResult(verdict, self.model, corpus_version, False)
+
+    def flag(self, text: str, *, title: str | None = None) -> FlagResult:
+        """The sentences of a draft that the corpus contradicts or supports, with their
+        offsets in the draft and the corpus sentences behind each label.
+
+        :raises InvalidInput: the text is empty or longer than ``max_text_chars``.
+        """
+        require_text(text, "text", self.limits.max_text_chars)
+        corpus_version = self._refresh()
+        threshold = self.engine.params.decision_threshold
+        flags = []
+        for f in self.engine.flag(text):
+            label = "contradiction" if f.verdict.verdict == "refuted" else "entailment"
+            behind = sorted(
+                (
+                    e
+                    for e in f.verdict.evidence
+                    if e.on_topic and e.probabilities[label] >= threshold
+                ),
+                key=lambda e: -e.probabilities[label],
+            )
+            flags.append(
+                Flag(
+                    sentence=f.verdict.claim,
+                    start=f.start,
+                    end=f.end,
+                    label=label,
+                    verdict=f.verdict.verdict,
+                    probability=f.verdict.confidence,
+                    evidence=tuple(behind),
+                )
+            )
+        return FlagResult(title, tuple(flags), self.model, corpus_version)
+
+    def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
+        """NLI probabilities of each (premise, hypothesis) pair, in one batch through the
+        pair cache.
+
+        :raises InvalidInput: more than ``max_pairs`` pairs, or a text that is empty or
+            longer than ``max_claim_chars``.
+        """
+        if len(pairs) > self.limits.max_pairs:
+            raise InvalidInput(
+                f"{len(pairs):,} pairs; the limit is {self.limits.max_pairs:,} a request",
+                field=("pairs",),
+            )
+        limit = self.limits.max_claim_chars
+        for i, (premise, hypothesis) in enumerate(pairs):
+            require_text(premise, "premise", limit, field=("pairs", i, "premise"))
+            require_text(hypothesis, "hypothesis", limit, field=("pairs", i, "hypothesis"))
+        rows = self.scorer(list(pairs)) if pairs else []
+        results = []
+        for row in rows:
+            p = probabilities(row)
+            results.append(PairScore(label=label_of(p), probabilities=p))
+        return PairScores(tuple(results), self.model)
+
+    # -- articles -------------------------------------------------------------------------
+
+    def ingest(self, articles: Iterable[Article]) -> list[Ingested]:
+        """Add articles, one at a time; posting the same text again changes nothing and
+        returns the stored article."""
+        self._refresh()
+        out = []
+        for article in articles:
+            result = self.engine.ingest([article])[0]
+            stored = self.engine.store.get_article(result.article_id)
+            out.append(Ingested(stored or article, result.added, result.claims))
+        return out
+
+    def ingest_text(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        url: str | None = None,
+        published: str | None = None,
+        outlet: str | None = None,
+        source: str | None = None,
+    ) -> Ingested:
+        """Add one article given as text.
+
+        :raises ArticleError: the text is empty, binary or longer than ``max_text_chars``.
+        """
+        article = make_article(
+            text,
+            title=title,
+            url=url,
+            published=published,
+            outlet=outlet,
+            source=source,
+            max_chars=self.limits.max_text_chars,
+        )
+        return self.ingest([article])[0]
+
+    def list_articles(self, *, limit: int = 50, offset: int = 0) -> ArticlePage:
+        """Articles in the order they were added."""
+        store = self.engine.store
+        return ArticlePage(tuple(store.list_articles(limit, offset)), store.count_articles())
+
+    def get_article(self, article_id: str) -> Article:
+        """:raises ArticleNotFound: no article with this id."""
+        article = self.engine.store.get_article(article_id)
+        if article is None:
+            raise ArticleNotFound(article_id)
+        return article
+
+    def article_urls(self, article_ids: Iterable[str]) -> dict[str, str | None]:
+        """Article id → URL (``None`` when unknown or the article is gone)."""
+        out = {}
+        for article_id in article_ids:
+            article = self.engine.store.get_article(article_id)
+            out[article_id] = article.url if article else None
+        return out
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article and its claims.
+
+        :raises ArticleNotFound: no article with this id.
+        """
+        self._refresh()
+        if not self.engine.delete(article_id):
+            raise ArticleNotFound(article_id)
+
+    # -- the corpus -----------------------------------------------------------------------
+
+    def contradictions(self, *, limit: int | None = None, offset: int = 0) -> ContradictionPage:
+        """A page of the corpus-wide contradictions, most probable first."""
+        corpus_version = self._refresh()
+        found = self.engine.contradictions()
+        end = None if limit is None else offset + limit
+        return ContradictionPage(tuple(found[offset:end]), len(found), corpus_version)
+
+    def corpus_info(self) -> CorpusInfo:
+        version = self._refresh()
+        return CorpusInfo(
+            articles=self.engine.store.count_articles(),
+            claims=self.engine.claim_count,
+            version=version,
+        )
+
+    def health(self) -> Health:
+        """Models, corpus size and whether Redis answers (``degraded`` when it does not)."""
+        corpus = self.corpus_info()
+        cache = None
+        if self.cache is not None:
+            cache = CacheInfo(self.cache.backend, self.cache.display_url, self.cache.ping())
+        status = "degraded" if cache is not None and not cache.answers else "ok"
+        return Health(status, self.model, corpus, cache)
+
+
+def _verdict_from_json(data: dict) -> Verdict:
+    """The inverse of ``dataclasses.asdict(verdict)`` after a JSON round trip."""
+    return Verdict(
+        claim=data["claim"],
+        verdict=data["verdict"],
+        confidence=data["confidence"],
+        evidence=tuple(
+            Evidence(
+                claim=Claim(**e["claim"]),
+                title=e["title"],
+                similarity=e["similarity"],
+                probabilities=dict(e["probabilities"]),
+                on_topic=e["on_topic"],
+            )
+            for e in data["evidence"]
+        ),
+    )

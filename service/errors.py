@@ -1,0 +1,52 @@
+"""Domain errors: what the service raises when a request cannot be served as asked.
+
+They carry a message meant for the user and never an HTTP status or an exit code: the API
+turns them into responses in one exception handler (``service/api/errors.py``) and the
+command line into a one-line ``Error: ...`` in one place (``service/cli/errors.py``).
+"""
+
+from __future__ import annotations
+
+
+class FactcheckError(Exception):
+    """Base of every error whose message is meant for the user."""
+
+
+class InvalidInput(FactcheckError, ValueError):
+    """A value the service cannot work with (empty, too long, too many...).
+
+    :param field: where the value was given, e.g. ``("claim",)`` or
+        ``("pairs", 3, "premise")``; the API prefixes it with ``"body"``.
+    """
+
+    default_field: tuple[str | int, ...] = ()
+
+    def __init__(self, message: str, *, field: tuple[str | int, ...] | None = None) -> None:
+        super().__init__(message)
+        self.field = tuple(field) if field is not None else self.default_field
+
+
+class ArticleError(InvalidInput):
+    """An article could not be read: missing, unreadable, binary, not UTF-8, empty or too long."""
+
+    default_field = ("text",)
+
+
+class NotFound(FactcheckError, LookupError):
+    """Something asked for by id does not exist."""
+
+
+class ArticleNotFound(NotFound):
+    """No article with this id in the corpus."""
+
+    def __init__(self, article_id: str) -> None:
+        super().__init__("article not found")
+        self.article_id = article_id
+
+
+class CorpusError(FactcheckError, RuntimeError):
+    """The corpus store is unusable (for example, built with a different embedder)."""
+
+
+class ModelUnavailable(FactcheckError, RuntimeError):
+    """A configured model cannot be loaded (missing checkpoint, no NLI labels...)."""
