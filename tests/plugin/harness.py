@@ -29,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN_DIR = ROOT / "plugin"
@@ -44,6 +45,38 @@ INSTALL_HINT = (
 #: FACTCHECK_* settings passed on to the test server; the others (keys, Redis, data dir)
 #: are the test's own.
 KEPT_SETTINGS = ("FACTCHECK_NLI_MODEL", "FACTCHECK_NLI_BACKEND")
+
+#: The issue's draft: seed 003 contradicts the first sentence, seed 000 supports the second.
+EMBASSY = "Russia will close its embassy in Kabul."
+TROOPS = "Around 20 US troops were killed in Afghanistan in 2019."
+DRAFT = (
+    "Moscow and Kabul: what comes next\n\n"
+    f"{EMBASSY} {TROOPS} "
+    "The minister is expected to travel to Doha next week, aides said."
+)
+
+READ_HIGHLIGHTS = """
+const names = {"factcheck-contradiction": "contradiction", "factcheck-entailment": "entailment"};
+const out = [];
+for (const [name, label] of Object.entries(names)) {
+  const highlight = CSS.highlights.get(name);
+  if (!highlight) continue;
+  for (const range of highlight) {
+    const rects = [...range.getClientRects()].map((r) => r.toJSON());
+    const node = range.startContainer;
+    out.push({
+      label,
+      text: range.toString(),
+      start: range.startOffset,
+      end: range.endOffset,
+      onMirror: !!(node.parentElement && node.parentElement.classList.contains("factcheck-mirror")),
+      sameNode: range.startContainer === range.endContainer,
+      rects,
+    });
+  }
+}
+return out;
+"""
 
 
 def find_browser() -> tuple[str, str]:
@@ -324,3 +357,17 @@ def fetch_json(url: str) -> dict:
             return json.loads(response.read())
     except urllib.error.HTTPError as exc:
         raise AssertionError(f"{url}: HTTP {exc.code}") from exc
+
+
+def spans(items) -> set[tuple[str, int, int]]:
+    return {(i["label"], i["start"], i["end"]) for i in items}
+
+
+def hover(driver, element, rect: dict) -> None:
+    """Moves the pointer onto the middle of ``rect`` (viewport coordinates)."""
+    box = driver.execute_script("return arguments[0].getBoundingClientRect().toJSON();", element)
+    x = rect["left"] + min(30, rect["width"] / 2)
+    y = rect["top"] + rect["height"] / 2
+    dx = int(x - (box["left"] + box["width"] / 2))
+    dy = int(y - (box["top"] + box["height"] / 2))
+    ActionChains(driver).move_to_element_with_offset(element, dx, dy).perform()

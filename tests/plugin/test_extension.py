@@ -14,48 +14,22 @@ import io
 import re
 
 import pytest
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.plugin.harness import (
+    DRAFT,
+    EMBASSY,
     PLUGIN_DIR,
+    READ_HIGHLIGHTS,
+    TROOPS,
     DevTools,
     chrome,
     closed_port,
+    hover,
+    spans,
     wait_for,
 )
-
-EMBASSY = "Russia will close its embassy in Kabul."
-TROOPS = "Around 20 US troops were killed in Afghanistan in 2019."
-DRAFT = (
-    "Moscow and Kabul: what comes next\n\n"
-    f"{EMBASSY} {TROOPS} "
-    "The minister is expected to travel to Doha next week, aides said."
-)
-
-READ_HIGHLIGHTS = """
-const names = {"factcheck-contradiction": "contradiction", "factcheck-entailment": "entailment"};
-const out = [];
-for (const [name, label] of Object.entries(names)) {
-  const highlight = CSS.highlights.get(name);
-  if (!highlight) continue;
-  for (const range of highlight) {
-    const rects = [...range.getClientRects()].map((r) => r.toJSON());
-    const node = range.startContainer;
-    out.push({
-      label,
-      text: range.toString(),
-      start: range.startOffset,
-      end: range.endOffset,
-      onMirror: !!(node.parentElement && node.parentElement.classList.contains("factcheck-mirror")),
-      sameNode: range.startContainer === range.endContainer,
-      rects,
-    });
-  }
-}
-return out;
-"""
 
 
 class Extension:
@@ -192,10 +166,6 @@ def message_text(driver) -> str:
     )
 
 
-def spans(items) -> set[tuple[str, int, int]]:
-    return {(i["label"], i["start"], i["end"]) for i in items}
-
-
 def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
@@ -214,16 +184,6 @@ def painted(png: bytes, rect: dict, colour: str) -> int:
         if (colour == "red" and red) or (colour == "green" and green):
             count += 1
     return count
-
-
-def hover(driver, element, rect: dict) -> None:
-    """Moves the pointer onto the middle of ``rect`` (viewport coordinates)."""
-    box = driver.execute_script("return arguments[0].getBoundingClientRect().toJSON();", element)
-    x = rect["left"] + min(30, rect["width"] / 2)
-    y = rect["top"] + rect["height"] / 2
-    dx = int(x - (box["left"] + box["width"] / 2))
-    dy = int(y - (box["top"] + box["height"] / 2))
-    ActionChains(driver).move_to_element_with_offset(element, dx, dy).perform()
 
 
 def open_card(driver, element, item: dict) -> str:
