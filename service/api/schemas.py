@@ -1,12 +1,19 @@
-"""Public JSON shapes of the engine's results, shared by the REST API and ``--json`` output."""
+"""Public JSON shapes of the service's results, shared by the REST API and ``--json`` output.
+
+Each response model has an ``of(...)`` that builds it from the domain object that
+:class:`~service.checks.CheckService` returns; request models validate what a client sends.
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from models.labels import NliLabel
+from service import checks
 from service.articles import Article
 from service.claims import Claim
 from service.verdicts import Contradiction, Evidence, Verdict
@@ -49,7 +56,7 @@ class ClaimPublic(BaseModel):
 
 class EvidencePublic(ClaimPublic):
     similarity: float
-    label: Literal["entailment", "neutral", "contradiction"]
+    label: NliLabel
     probabilities: Probabilities
     on_topic: bool
 
@@ -69,6 +76,10 @@ class ModelInfo(BaseModel):
     nli: str
     embedder: str
     version: str
+
+    @classmethod
+    def of(cls, model: checks.ModelInfo) -> ModelInfo:
+        return cls(nli=model.nli, embedder=model.embedder, version=model.version)
 
 
 class VerdictPublic(BaseModel):
@@ -162,6 +173,15 @@ class CheckResponse(VerdictPublic):
     corpus_version: str = Field(description="Changes whenever an article is added or deleted.")
     cache: Literal["hit", "miss"] = Field(description="Whether the answer came from the cache.")
 
+    @classmethod
+    def of_result(cls, result: checks.CheckResult) -> CheckResponse:
+        return cls(
+            **VerdictPublic.of(result.verdict).model_dump(),
+            model=ModelInfo.of(result.model),
+            corpus_version=result.corpus_version,
+            cache="hit" if result.cached else "miss",
+        )
+
 
 class FlagRequest(RequestModel):
     text: NonBlankText = Field(
@@ -184,12 +204,33 @@ class FlaggedSentencePublic(BaseModel):
         description="The on-topic corpus sentences behind the label, strongest first."
     )
 
+    @classmethod
+    def of(cls, flag: checks.Flag) -> FlaggedSentencePublic:
+        return cls(
+            start=flag.start,
+            end=flag.end,
+            sentence=flag.sentence,
+            label=flag.label,
+            verdict=flag.verdict,
+            probability=flag.probability,
+            evidence=[EvidencePublic.of_evidence(e) for e in flag.evidence],
+        )
+
 
 class FlagResponse(BaseModel):
     title: str | None
     flagged: list[FlaggedSentencePublic]
     model: ModelInfo
     corpus_version: str
+
+    @classmethod
+    def of(cls, result: checks.FlagResult) -> FlagResponse:
+        return cls(
+            title=result.title,
+            flagged=[FlaggedSentencePublic.of(f) for f in result.flagged],
+            model=ModelInfo.of(result.model),
+            corpus_version=result.corpus_version,
+        )
 
 
 class PairIn(RequestModel):
@@ -206,19 +247,37 @@ class PairsRequest(RequestModel):
 
 
 class PairResult(BaseModel):
-    label: Literal["entailment", "neutral", "contradiction"]
+    label: NliLabel
     probabilities: Probabilities
+
+    @classmethod
+    def of(cls, score: checks.PairScore) -> PairResult:
+        return cls(label=score.label, probabilities=Probabilities(**score.probabilities))
 
 
 class PairsResponse(BaseModel):
     results: list[PairResult] = Field(description="One result per pair, in request order.")
     model: ModelInfo
 
+    @classmethod
+    def of(cls, scores: checks.PairScores) -> PairsResponse:
+        return cls(
+            results=[PairResult.of(s) for s in scores.results], model=ModelInfo.of(scores.model)
+        )
+
 
 class ContradictionsPublic(BaseModel):
     data: list[ContradictionPublic]
     count: int = Field(description="Contradictions found in the whole corpus.")
     corpus_version: str
+
+    @classmethod
+    def of(cls, page: checks.ContradictionPage) -> ContradictionsPublic:
+        return cls(
+            data=[ContradictionPublic.of(c) for c in page.contradictions],
+            count=page.count,
+            corpus_version=page.corpus_version,
+        )
 
 
 def _http_url(value: str | None) -> str | None:
@@ -283,10 +342,22 @@ class ArticleCreated(ArticleSummary):
     created: bool = Field(description="False when the same text was stored already.")
     claims: int = Field(description="Claims extracted and indexed (0 when it existed).")
 
+    @classmethod
+    def of_ingested(cls, ingested: checks.Ingested) -> ArticleCreated:
+        return cls(
+            **ArticleSummary.of(ingested.article).model_dump(),
+            created=ingested.added,
+            claims=ingested.claims,
+        )
+
 
 class ArticlesPublic(BaseModel):
     data: list[ArticleSummary]
     count: int = Field(description="Articles in the corpus.")
+
+    @classmethod
+    def of_page(cls, page: checks.ArticlePage) -> ArticlesPublic:
+        return cls(data=[ArticleSummary.of(a) for a in page.articles], count=page.count)
 
 
 class CorpusInfo(BaseModel):
@@ -307,7 +378,17 @@ class HealthPublic(BaseModel):
     )
     model: ModelInfo
     corpus: CorpusInfo
-    cache: CacheInfo
+    cache: CacheInfo | None = Field(description="None when the service runs without a cache.")
+
+    @classmethod
+    def of(cls, health: checks.Health) -> HealthPublic:
+        cache = health.cache
+        return cls(
+            status=health.status,
+            model=ModelInfo.of(health.model),
+            corpus=CorpusInfo(**asdict(health.corpus)),
+            cache=None if cache is None else CacheInfo(**asdict(cache)),
+        )
 
 
 class ErrorItem(BaseModel):

@@ -1,16 +1,13 @@
-"""/articles: the corpus. Writes need an API key (see service.security)."""
+"""/articles: the corpus. Writes need an API key (see service.api.security)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from service import operations
-from service.articles import ArticleError
-from service.deps import EngineDep, require_reader, require_writer
-from service.routes.errors import unprocessable
-from service.schemas import (
+from service.api.deps import ChecksDep, require_reader, require_writer
+from service.api.schemas import (
     ArticleCreate,
     ArticleCreated,
     ArticlePublic,
@@ -37,25 +34,24 @@ _AUTH = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
         **_AUTH,
     },
 )
-def create_article(body: ArticleCreate, engine: EngineDep, response: Response) -> ArticleCreated:
+def create_article(body: ArticleCreate, checks: ChecksDep, response: Response) -> ArticleCreated:
     """Add an article. Its id is a hash of its text, so posting it again is harmless: 201
     when it was added, 200 with the same id when it was there already."""
-    try:
-        created = operations.add_article(engine, body)
-    except ArticleError as exc:
-        raise unprocessable(exc, "body", "text") from None
-    response.status_code = status.HTTP_201_CREATED if created.created else status.HTTP_200_OK
-    return created
+    ingested = checks.ingest_text(
+        body.text, title=body.title, url=body.url, published=body.published, outlet=body.outlet
+    )
+    response.status_code = status.HTTP_201_CREATED if ingested.added else status.HTTP_200_OK
+    return ArticleCreated.of_ingested(ingested)
 
 
 @router.get("", response_model=ArticlesPublic, dependencies=[Depends(require_reader)])
 def list_articles(
-    engine: EngineDep,
+    checks: ChecksDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ArticlesPublic:
     """Articles in the order they were added (without their text)."""
-    return operations.list_articles(engine, limit=limit, offset=offset)
+    return ArticlesPublic.of_page(checks.list_articles(limit=limit, offset=offset))
 
 
 @router.get(
@@ -64,12 +60,9 @@ def list_articles(
     dependencies=[Depends(require_reader)],
     responses=_NOT_FOUND,
 )
-def get_article(article_id: ArticleId, engine: EngineDep) -> ArticlePublic:
+def get_article(article_id: ArticleId, checks: ChecksDep) -> ArticlePublic:
     """One article with its text (evidence offsets index into it)."""
-    article = operations.get_article(engine, article_id)
-    if article is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="article not found")
-    return article
+    return ArticlePublic.of(checks.get_article(article_id))
 
 
 @router.delete(
@@ -79,8 +72,7 @@ def get_article(article_id: ArticleId, engine: EngineDep) -> ArticlePublic:
     dependencies=[Depends(require_writer)],
     responses={**_NOT_FOUND, **_AUTH},
 )
-def delete_article(article_id: ArticleId, engine: EngineDep) -> Response:
+def delete_article(article_id: ArticleId, checks: ChecksDep) -> Response:
     """Remove an article and its claims."""
-    if not operations.delete_article(engine, article_id):
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="article not found")
+    checks.delete_article(article_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

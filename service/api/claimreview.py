@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from service.schemas import VerdictPublic
+from service.api.schemas import VerdictPublic
 
 #: Verdict → (ratingValue on a 1-5 scale, alternateName).
 _RATINGS = {

@@ -7,11 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from service import operations
-from service.deps import CacheDep, EngineDep, ModelDep, SettingsDep, require_reader
-from service.engine import InvalidInput
-from service.routes.errors import unprocessable
-from service.schemas import CheckRequest, CheckResponse, ErrorResponse
+from service.api.claimreview import claim_review
+from service.api.deps import ChecksDep, SettingsDep, require_reader
+from service.api.schemas import CheckRequest, CheckResponse, ErrorResponse
 
 router = APIRouter(tags=["checks"], dependencies=[Depends(require_reader)])
 
@@ -30,9 +28,7 @@ router = APIRouter(tags=["checks"], dependencies=[Depends(require_reader)])
 )
 def check(
     body: CheckRequest,
-    engine: EngineDep,
-    cache: CacheDep,
-    model: ModelDep,
+    checks: ChecksDep,
     settings: SettingsDep,
     response_format: Annotated[
         Literal["json", "claimreview"],
@@ -41,11 +37,10 @@ def check(
 ):
     """Verdict on a claim against the corpus (supported, refuted or not_enough_info) with
     its evidence; repeated claims are answered from the cache until the corpus changes."""
-    try:
-        verdict = operations.check_claim(engine, cache, model, body)
-    except InvalidInput as exc:
-        raise unprocessable(exc, "body", "claim") from None
+    result = checks.check(body.claim, top_k=body.top_k, min_similarity=body.min_similarity)
+    verdict = CheckResponse.of_result(result)
     if response_format == "claimreview":
-        review = operations.claim_review_of(engine, verdict, author=settings.claimreview_author)
+        urls = checks.article_urls({e.article_id for e in verdict.evidence})
+        review = claim_review(verdict, author=settings.claimreview_author, article_urls=urls)
         return JSONResponse(review, media_type="application/ld+json")
     return verdict

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -25,15 +24,12 @@ from evaluation.datasets import (
     read_claims,
     read_pairs,
 )
-from evaluation.gate import DEFAULT_TOLERANCE, GateError, load_metrics
+from evaluation.gate import DEFAULT_TOLERANCE, load_metrics
 from evaluation.report import SUMMARY_HEADERS, format_table, summary_rows
-from evaluation.runner import (
-    DEFAULT_BATCH_SIZE,
-    CheckFn,
-    EvaluationError,
-    ScoreFn,
-    run_evaluation,
-)
+from evaluation.runner import DEFAULT_BATCH_SIZE, CheckFn, ScoreFn, run_evaluation
+from service.cli.context import group_quiet, open_services
+from service.cli.errors import FactcheckCommand
+from service.container import Services
 
 logger = logging.getLogger(__name__)
 
@@ -47,44 +43,26 @@ class RegressionGateFailed(click.ClickException):
     exit_code = EXIT_REGRESSION
 
 
-def evaluation_settings(model: str | None) -> Any:
-    """The ``factcheck`` group's settings (``--data-dir`` honoured), else the environment's,
-    with ``--model`` replacing the configured NLI model."""
-    from service.settings import Settings
-
-    settings = _group_settings() or Settings()
-    if model is not None:
-        settings = settings.model_copy(update={"nli_model": model})
-    return settings
-
-
-def build_scorer(settings: Any) -> ScoreFn:
+def pair_scorer(services: Services) -> ScoreFn:
     """The score function ``evaluate`` scores pairs with: the configured NLI model behind the
     same Redis pair cache as the service (``factcheck --no-cache`` turns it off), so a re-run
-    of an unchanged model on unchanged data costs no inference.
+    of an unchanged model on unchanged data costs no inference. The model is loaded here,
+    so that a bad checkpoint fails before any work.
 
-    :raises OSError, ValueError: the checkpoint cannot be loaded or lacks NLI labels.
+    :raises ModelUnavailable: the checkpoint cannot be loaded or lacks NLI labels.
     """
-    from service.cli import cli_cache
-    from service.factory import build_nli
-    from service.factory import build_scorer as cached_scorer
-
-    model = build_nli(settings).load()  # load now, so a bad checkpoint fails before any work
-    ctx = click.get_current_context()
-    ctx.find_root().ensure_object(dict).setdefault("settings", settings)
-    return cached_scorer(settings, cache=cli_cache(ctx), scorer=model.predict_pairs)
+    services.nli  # noqa: B018 - load now
+    return services.scorer
 
 
-def build_checker(settings: Any, scorer: ScoreFn) -> CheckFn:
-    """The claim checker ``evaluate --claims`` runs, ``claim -> verdict``: the service's engine
-    over the corpus of ``settings``, scoring pairs with ``scorer`` so that claims and pairs
-    are judged by the same model."""
-    from service.factory import build_fact_checker
-
-    return build_fact_checker(settings, scorer=scorer).check
+def claim_checker(services: Services) -> CheckFn:
+    """The claim checker ``evaluate --claims`` runs, ``claim -> verdict``: the service's check
+    over the corpus of the settings, with the same model (and pair cache) as the pairs."""
+    checks = services.checks
+    return lambda claim: checks.check(claim).verdict
 
 
-@click.command("evaluate")
+@click.command("evaluate", cls=FactcheckCommand)
 @click.option(
     "--pairs",
     "pairs_files",
@@ -152,7 +130,9 @@ def build_checker(settings: Any, scorer: ScoreFn) -> CheckFn:
     help="Progress bar on stderr (off with factcheck --quiet).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print metrics.json instead of a table.")
+@click.pass_context
 def evaluate_command(
+    ctx: click.Context,
     pairs_files: tuple[Path, ...],
     fmt: str | None,
     split: str | None,
@@ -168,22 +148,13 @@ def evaluate_command(
 ) -> None:
     """Evaluate the NLI model on labelled pairs and write a report to --out."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        datasets = _read_datasets(pairs_files or (NEWS_PAIRS_PATH,), fmt, split, limit)
-        claims = read_claims(claims_file, limit=limit) if claims_file else None
-        baseline_metrics = load_metrics(baseline) if baseline else None
-    except (DatasetError, GateError) as exc:
-        raise click.ClickException(str(exc)) from None
+    datasets = _read_datasets(pairs_files or (NEWS_PAIRS_PATH,), fmt, split, limit)
+    claims = read_claims(claims_file, limit=limit) if claims_file else None
+    baseline_metrics = load_metrics(baseline) if baseline else None
 
-    try:
-        settings = evaluation_settings(model)
-        score_fn = build_scorer(settings)
-    except (OSError, ValueError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise click.ClickException(
-            f"cannot load NLI model {model or 'shipped checkpoint'}: {first_line}"
-        ) from None
-    check_fn = build_checker(settings, score_fn) if claims else None
+    services = open_services(ctx, {"nli_model": model} if model is not None else None)
+    score_fn = pair_scorer(services)
+    check_fn = claim_checker(services) if claims else None
 
     run_info = {
         "model": model or "shipped checkpoint",
@@ -192,21 +163,18 @@ def evaluate_command(
         "limit": limit,
         "baseline": str(baseline) if baseline else None,
     }
-    try:
-        result = run_evaluation(
-            score_fn,
-            datasets,
-            check_fn=check_fn,
-            claims=claims,
-            baseline=baseline_metrics,
-            tolerance=tolerance,
-            output_dir=out_dir,
-            batch_size=batch_size,
-            show_progress_bar=progress and not _group_quiet(),
-            run_info=run_info,
-        )
-    except (EvaluationError, GateError) as exc:
-        raise click.ClickException(str(exc)) from None
+    result = run_evaluation(
+        score_fn,
+        datasets,
+        check_fn=check_fn,
+        claims=claims,
+        baseline=baseline_metrics,
+        tolerance=tolerance,
+        output_dir=out_dir,
+        batch_size=batch_size,
+        show_progress_bar=progress and not group_quiet(ctx),
+        run_info=run_info,
+    )
 
     metrics = result.metrics
     if as_json:
@@ -227,19 +195,6 @@ def evaluate_command(
         raise RegressionGateFailed(
             f"regression gate failed against {baseline} (tolerance {tolerance}): {details}"
         )
-
-
-def _group_quiet() -> bool:
-    """Whether the ``factcheck`` group was given ``--quiet``."""
-    ctx = click.get_current_context(silent=True)
-    return bool(ctx is not None and ctx.find_root().params.get("quiet"))
-
-
-def _group_settings() -> Any:
-    """The ``Settings`` the ``factcheck`` group built (honours ``--data-dir``), if any."""
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    return obj.get("settings") if isinstance(obj, dict) else None
 
 
 def _read_datasets(

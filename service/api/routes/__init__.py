@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.routes import articles, checks, contradictions, flags, health, pairs
+from service.api.routes import articles, checks, contradictions, desk, flags, health, pairs
 
 ROUTERS = [
     checks.router,
@@ -11,4 +11,5 @@ ROUTERS = [
     contradictions.router,
     articles.router,
     health.router,
+    desk.router,
 ]
