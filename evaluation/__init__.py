@@ -2,7 +2,8 @@
 
 Call :func:`run_evaluation` (or :func:`evaluate_pairs` / :func:`evaluate_claims`) with any
 score function ``pairs -> float array [n, 3]`` and claim checker ``claim -> verdict``;
-``factcheck evaluate`` (:mod:`evaluation.cli`) wires in the NLI model. See README.md.
+``factcheck evaluate`` (:mod:`service.cli.evaluate`) wires in the service's NLI model and
+checks; :mod:`evaluation.bench` measures speed. See README.md.
 """
 
 from evaluation.datasets import (

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from models.nli import NLI_LABELS
+from models.labels import ID2LABEL, NLI_LABELS
+from service.errors import FactcheckError
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +42,13 @@ NEWS_PAIRS_PATH = Path(__file__).resolve().parent / "data" / "news_pairs.jsonl"
 #: The project's claim-verdict cases against the seed corpus.
 CLAIMS_PATH = Path(__file__).resolve().parent / "data" / "claims.jsonl"
 
-_SNLI_INT_LABELS = {0: "entailment", 1: "neutral", 2: "contradiction"}
+#: SNLI's integer labels follow the Hugging Face convention, which is the project's table.
+_SNLI_INT_LABELS = ID2LABEL
 _SNLI_NO_GOLD = {"-", -1}
 _SICK_COLUMNS = ("sentence_A", "sentence_B", "entailment_label", "SemEval_set")
 
 
-class DatasetError(ValueError):
+class DatasetError(FactcheckError, ValueError):
     """A labelled-data file is missing, empty or malformed; the message names file and line."""
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.errors import FactcheckError
+
 logger = logging.getLogger(__name__)
 
 #: Default largest drop (absolute, on a 0..1 scale) that does not count as a regression.
@@ -26,7 +28,7 @@ DEFAULT_TOLERANCE = 0.01
 _EPSILON = 1e-9
 
 
-class GateError(ValueError):
+class GateError(FactcheckError, ValueError):
     """The baseline cannot be read or shares nothing comparable with the current run."""
 
 

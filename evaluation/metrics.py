@@ -1,7 +1,7 @@
 """Classification metrics, computed by hand with numpy: pure functions, no I/O.
 
 Gold and predicted labels are integer class ids (``0 .. n_classes-1``); for NLI the order
-is :data:`models.nli.NLI_LABELS` (entailment, neutral, contradiction). A precision,
+is :data:`models.labels.NLI_LABELS` (entailment, neutral, contradiction). A precision,
 recall or F1 whose denominator is zero is reported as 0.0.
 """
 

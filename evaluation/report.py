@@ -29,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from models.labels import NLI_LABELS
+
 METRICS_FILE = "metrics.json"
 
 #: Every file a report consists of; ``metrics.json`` last.
@@ -197,9 +199,7 @@ def render_html(
 
 def _summary_row(name: str, section: Mapping[str, Any]) -> list[str]:
     per_class = section.get("per_class", {})
-    f1 = [
-        per_class.get(label, {}).get("f1") for label in ("entailment", "neutral", "contradiction")
-    ]
+    f1 = [per_class.get(label, {}).get("f1") for label in NLI_LABELS]
     return [
         name,
         str(section["n"]),

@@ -4,7 +4,7 @@ The evaluators take plain callables, so the caller chooses what scores:
 
 - a score function ``score_fn(pairs) -> probs``: ``pairs`` is a list of
   ``(premise, hypothesis)`` and ``probs`` a float array ``[len(pairs), 3]`` of
-  probabilities in :data:`models.nli.NLI_LABELS` order, e.g. ``NliModel.predict_pairs`` or
+  probabilities in :data:`models.labels.NLI_LABELS` order, e.g. ``NliModel.predict_pairs`` or
   a cached wrapper around it;
 - a claim checker ``check_fn(claim) -> verdict``: a verdict string (one of
   :data:`evaluation.datasets.VERDICTS`) or an object with a ``.verdict`` attribute, e.g.
@@ -32,7 +32,8 @@ from evaluation.datasets import VERDICTS, ClaimExample, PairDataset
 from evaluation.gate import DEFAULT_TOLERANCE, GateError, Regression, find_regressions
 from evaluation.metrics import classification_metrics, label_metrics, reliability_bins
 from evaluation.report import write_report
-from models.nli import NLI_LABELS
+from models.labels import NLI_LABELS
+from service.errors import FactcheckError
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ PRIMARY_METRIC = "macro_f1"
 _ROW_SUM_TOLERANCE = 1e-3
 
 
-class EvaluationError(RuntimeError):
+class EvaluationError(FactcheckError, RuntimeError):
     """A score function or claim checker returned something unusable."""
 
 
