@@ -18,23 +18,22 @@ from contextlib import ExitStack, contextmanager
 import httpx
 import hypothesis
 import pytest
-from api_support import (
+from fastapi.testclient import TestClient
+from hypothesis import strategies as st
+
+from service.api.app import create_app
+from service.api.deps import get_checks
+from service.settings import Settings
+from service.store.pair_cache import checkpoint_fingerprint
+from tests.support import (
     SEEDS,
     CountingScorer,
     RedisServer,
     build_seeded_template,
     copy_corpus,
     free_port,
-    nli_for_tests,
     require_shipped_nli,
 )
-from fastapi.testclient import TestClient
-from hypothesis import strategies as st
-
-from service.api import create_app
-from service.cache import checkpoint_fingerprint
-from service.deps import get_engine
-from service.settings import Settings
 
 KEY = "test-key"
 WRITE = {"X-API-Key": KEY}
@@ -49,8 +48,9 @@ SEED_003_EMBASSY = (
 
 
 @pytest.fixture(scope="module")
-def nli(request):
-    return nli_for_tests(request)
+def nli(nli_model):
+    """The session's NLI model (torch): the apps score with it, behind a counter."""
+    return nli_model
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +65,8 @@ def model_version(nli):
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory, embedder):
-    return build_seeded_template(tmp_path_factory.mktemp("seeded"), embedder)
+def template(tmp_path_factory, services):
+    return build_seeded_template(tmp_path_factory.mktemp("seeded"), services)
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +95,14 @@ def app_settings(tmp_path_factory, template, redis_server):
 
 
 @pytest.fixture(scope="module")
-def open_client(embedder, scorer, model_version):
+def open_client(embedder, nli, scorer, model_version):
     """A context manager: a TestClient whose app (and lifespan) lives inside the block."""
 
     @contextmanager
     def open_(settings: Settings):
-        app = create_app(settings, embedder=embedder, scorer=scorer, model_version=model_version)
+        app = create_app(
+            settings, embedder=embedder, nli=nli, scorer=scorer, model_version=model_version
+        )
         with TestClient(app) as client:
             yield client
 
@@ -427,12 +429,16 @@ def test_articles_survive_a_restart(app_settings, open_client, tmp_path_factory,
         assert any(e["article_id"] == created.json()["id"] for e in evidence)
 
 
-def test_fifty_concurrent_posts_are_all_stored_once(app_settings, embedder, scorer, model_version):
+def test_fifty_concurrent_posts_are_all_stored_once(
+    app_settings, embedder, nli, scorer, model_version
+):
     """A live uvicorn server and 60 concurrent requests: 50 distinct articles plus one
     article posted 10 times at once."""
     import uvicorn
 
-    app = create_app(app_settings(), embedder=embedder, scorer=scorer, model_version=model_version)
+    app = create_app(
+        app_settings(), embedder=embedder, nli=nli, scorer=scorer, model_version=model_version
+    )
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -568,11 +574,11 @@ def test_bodies_over_the_limit_are_refused_before_parsing(client):
 
 
 def test_an_unexpected_error_is_a_json_500_without_a_traceback(client, caplog):
-    class BrokenEngine:
+    class BrokenChecks:
         def __getattr__(self, name):
             raise RuntimeError("disk on fire")
 
-    client.app.dependency_overrides[get_engine] = BrokenEngine
+    client.app.dependency_overrides[get_checks] = BrokenChecks
     try:
         raw = TestClient(client.app, raise_server_exceptions=False)  # lifespan already ran
         response = raw.post("/check", json={"claim": "Kabul is calm."})

@@ -3,13 +3,6 @@ examples and the verdicts the issue asks for."""
 
 from __future__ import annotations
 
-import json
-
-import pytest
-from click.testing import CliRunner
-
-from service.cli import cli
-
 
 def _pair_texts(contradictions) -> list[str]:
     return [f"{c.a.text} || {c.b.text}" for c in contradictions]
@@ -83,50 +76,19 @@ def test_flag_offsets_point_into_the_submitted_text(engine):
     assert any("embassy" in f.verdict.claim and f.verdict.verdict == "refuted" for f in flagged)
 
 
-def test_cli_contradictions_json_ranks_the_peskov_example(engine, seeded_settings):
-    runner = CliRunner()
-    result = runner.invoke(
-        cli,
-        ["contradictions", "--top", "10", "--json"],
-        obj={"settings": seeded_settings, "scorer": engine.scorer},
-    )
-    assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
-    joined = [r["premise"]["sentence"] + " || " + r["hypothesis"]["sentence"] for r in rows]
-    assert any("not been made aware" in j and "baseless" in j for j in joined)
-    for r in rows:
-        assert set(r["probabilities"]) == {"entailment", "neutral", "contradiction"}
-
-
-@pytest.mark.parametrize(
-    ("claim", "expected"),
-    [
-        ("Russia plans to close its embassy in Kabul.", "refuted"),
-        ("The Eiffel Tower was repainted in bright green.", "not_enough_info"),
-    ],
-)
-def test_cli_check_json(engine, seeded_settings, claim, expected):
-    result = CliRunner().invoke(
-        cli, ["check", claim, "--json"], obj={"settings": seeded_settings, "scorer": engine.scorer}
-    )
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["verdict"] == expected
-
-
-def test_store_of_an_older_claim_extractor_is_re_extracted(
-    tmp_path, embedder, nli_model, seeds_dir
-):
+def test_store_of_an_older_claim_extractor_is_re_extracted(tmp_path, services, seeds_dir):
     """A corpus written before quotations were split gets its claims re-extracted when it
     is opened; its articles stay as they are."""
     import numpy as np
 
     from service.claims import CLAIMS_VERSION, Claim
-    from service.corpus import CorpusStore
-    from service.factory import build_fact_checker
     from service.settings import Settings
+    from service.store.corpus import CorpusStore
 
     settings = Settings(data_dir=tmp_path, seeds_dir=seeds_dir)
-    fresh = build_fact_checker(settings, embedder=embedder, scorer=nli_model.predict_pairs)
+    embedder = services.embedder
+    first = services.sharing_models(settings, use_cache=False)
+    fresh = first.engine
     articles = {a.id: a.text for a in fresh.store.list_articles()}
     expected = sorted(c.claim.text for c in fresh.store.load_claims()[0])
     # What an older version left behind: one claim per article, no extractor version.
@@ -137,8 +99,10 @@ def test_store_of_an_older_claim_extractor_is_re_extracted(
     with store._transaction() as conn:
         conn.execute("DELETE FROM meta WHERE key='claims_version'")
 
-    reopened = build_fact_checker(settings, embedder=embedder, scorer=nli_model.predict_pairs)
-    assert reopened.store.claims_version == CLAIMS_VERSION
-    assert sorted(c.claim.text for c in reopened.store.load_claims()[0]) == expected
-    assert {a.id: a.text for a in reopened.store.list_articles()} == articles
+    first.close()
+    with services.sharing_models(settings, use_cache=False) as second:
+        reopened = second.engine
+        assert reopened.store.claims_version == CLAIMS_VERSION
+        assert sorted(c.claim.text for c in reopened.store.load_claims()[0]) == expected
+        assert {a.id: a.text for a in reopened.store.list_articles()} == articles
     assert CorpusStore(tmp_path / "corpus.sqlite3", embedder.name).claims_version == CLAIMS_VERSION

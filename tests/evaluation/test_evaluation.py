@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-import evaluation.cli as evaluation_cli
-from evaluation.cli import EXIT_REGRESSION, evaluate_command
+import service.cli.evaluate as evaluation_cli
 from evaluation.datasets import (
     CLAIMS_PATH,
     NEWS_PAIRS_PATH,
@@ -32,9 +31,10 @@ from evaluation.metrics import (
 )
 from evaluation.report import REPORT_FILES, write_report
 from evaluation.runner import EvaluationError, evaluate_claims, evaluate_pairs, run_evaluation
-from models.nli import NLI_LABELS
+from models.labels import NLI_LABELS
+from service.cli.evaluate import EXIT_REGRESSION, evaluate_command
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 # A tiny fixture with answers counted by hand. Columns: entailment, neutral, contradiction.
@@ -102,7 +102,7 @@ def pairs_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def fixture_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make ``evaluate`` score with :func:`fixture_score` instead of loading a model."""
-    monkeypatch.setattr(evaluation_cli, "build_scorer", lambda model: fixture_score)
+    monkeypatch.setattr(evaluation_cli, "pair_scorer", lambda services: fixture_score)
 
 
 def invoke(args: list[str]):
@@ -461,14 +461,14 @@ def test_gate_fails_cli_on_better_baseline_and_names_metric(
 
 
 def test_bad_baseline_is_an_error_before_scoring(pairs_file: Path, tmp_path: Path) -> None:
-    def must_not_load(model):
+    def must_not_load(services):
         raise AssertionError("the model must not load when the baseline is unreadable")
 
     baseline = tmp_path / "baseline.json"
     baseline.write_text("{not json", encoding="utf-8")
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(evaluation_cli, "build_scorer", must_not_load)
+        patch.setattr(evaluation_cli, "pair_scorer", must_not_load)
         result = runner.invoke(
             evaluate_command,
             ["--pairs", str(pairs_file), "--out", str(tmp_path / "o"), "--baseline", str(baseline)],
@@ -486,16 +486,16 @@ def test_cli_limit_json_default_pairs_and_claims(
     gold = {claim.claim: claim.verdict for claim in read_claims(CLAIMS_PATH)}
     seen: list[str | None] = []
 
-    def fake_checker(settings, scorer):
-        seen.append(settings.nli_model)
+    def fake_checker(services):
+        seen.append(services.settings.nli_model)
         return lambda claim: gold[claim]
 
-    monkeypatch.setattr(evaluation_cli, "build_checker", fake_checker)
+    monkeypatch.setattr(evaluation_cli, "claim_checker", fake_checker)
     # Default pairs are the project's news pairs; score them with a constant function.
     monkeypatch.setattr(
         evaluation_cli,
-        "build_scorer",
-        lambda model: lambda pairs: np.tile([0.2, 0.5, 0.3], (len(pairs), 1)),
+        "pair_scorer",
+        lambda services: lambda pairs: np.tile([0.2, 0.5, 0.3], (len(pairs), 1)),
     )
     out = tmp_path / "out"
     result = invoke(

@@ -23,6 +23,6 @@ def test_environment_overrides(monkeypatch, tmp_path):
 def test_every_setting_is_in_the_configuration_docs():
     from pathlib import Path
 
-    docs = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     missing = [n for n in Settings.model_fields if f"`FACTCHECK_{n.upper()}`" not in docs]
     assert not missing, f"settings missing from docs/configuration.md: {missing}"

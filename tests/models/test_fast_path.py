@@ -1,6 +1,7 @@
 """The ONNX fast path (``NliModel(backend="onnx")``) against the PyTorch path: same labels
 and close probabilities, the graph built once per checkpoint, duplicate pairs scored once,
-labels mapped by name. Speed is proven by ``factcheck bench``, not here."""
+labels mapped by name. Speed is proven by ``factcheck bench``, not here (its smoke tests are
+in tests/evaluation/test_bench.py); the tiny checkpoints come from tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from click.testing import CliRunner  # noqa: E402
 
-from models.embedder import default_embedder_path  # noqa: E402
-from models.nli import NLI_LABELS, SHIPPED_CHECKPOINT_DIR, NliModel  # noqa: E402
+from models.nli import SHIPPED_CHECKPOINT_DIR, NliModel  # noqa: E402
 from models.onnx_nli import onnx_model_path  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NEWS_PAIRS = ROOT / "evaluation" / "data" / "news_pairs.jsonl"
 
 #: Varied pairs: image captions, numbers, negation, attribution, long news sentences.
@@ -53,7 +52,7 @@ def news_pairs(n: int) -> list[tuple[str, str]]:
 PAIRS = HAND_PAIRS + news_pairs(18)
 
 #: Gap between the fp32 top two probabilities above which int8 must keep the label.
-CLEAR_MARGIN = 0.6
+CLEAR_MARGIN = 0.8
 
 
 @pytest.fixture(scope="session")
@@ -72,53 +71,6 @@ def shipped_both(onnx_cache: Path) -> tuple[NliModel, NliModel]:
     return torch_model, onnx_model
 
 
-def make_tiny_checkpoint(path: Path, id2label: dict[int, str]) -> Path:
-    """A 2-layer, 32-wide BERT NLI checkpoint whose logits follow ``id2label`` by name.
-
-    The weights are those of a canonical (entailment, neutral, contradiction) model with a
-    bias favouring entailment over neutral over contradiction, its classifier rows permuted
-    into ``id2label``'s order: every such checkpoint computes the same probabilities.
-    """
-    import torch
-    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
-
-    tokenizer = AutoTokenizer.from_pretrained(default_embedder_path())
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        num_labels=3,
-        id2label=id2label,
-        label2id={v: k for k, v in id2label.items()},
-    )
-    torch.manual_seed(0)
-    model = BertForSequenceClassification(config).eval()
-    canonical_weight = torch.randn(3, 32) * 0.3
-    canonical_bias = torch.tensor([2.0, 0.0, -2.0])
-    rows = [NLI_LABELS.index(id2label[i]) for i in range(3)]
-    with torch.no_grad():
-        model.classifier.weight.copy_(canonical_weight[rows])
-        model.classifier.bias.copy_(canonical_bias[rows])
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
-
-
-CANONICAL = {0: "entailment", 1: "neutral", 2: "contradiction"}
-PERMUTED = {0: "contradiction", 1: "entailment", 2: "neutral"}
-
-
-@pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("tiny-nli")
-    return {
-        "canonical": make_tiny_checkpoint(root / "canonical", CANONICAL),
-        "permuted": make_tiny_checkpoint(root / "permuted", PERMUTED),
-    }
-
-
 # -- the shipped checkpoint ----------------------------------------------------------------
 
 
@@ -129,7 +81,7 @@ def test_fast_path_gives_the_torch_labels_and_probabilities(shipped_both) -> Non
     on the CPU's int8 kernels (AVX2 vs AVX-512 VNNI) and the ONNX Runtime build: a pair the
     model hesitates on (two labels near 0.5) can move by 0.3 and change label on one machine
     and not on another. So labels are compared only where the fp32 top label leads the
-    runner-up by CLEAR_MARGIN, more than twice the largest drift seen on any CPU; the
+    runner-up by CLEAR_MARGIN, twice the largest drift seen (0.37 on AVX-512 VNNI); the
     accuracy cost of int8 is measured by ``factcheck bench`` (docs/performance.md).
     """
     torch_model, onnx_model = shipped_both
@@ -220,57 +172,3 @@ def test_onnx_backend_refuses_a_gpu(tiny_checkpoints, onnx_cache: Path) -> None:
     )
     with pytest.raises(ValueError, match="runs on CPU"):
         model.load()
-
-
-# -- factcheck bench ---------------------------------------------------------------------------
-
-
-def test_bench_quick_smoke(tiny_checkpoints, tmp_path: Path) -> None:
-    from service.cli import cli
-
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        cli,
-        [
-            "--data-dir",
-            str(tmp_path / "data"),
-            "bench",
-            "--quick",
-            "--only",
-            "nli",
-            "--json",
-            "--out",
-            str(out),
-            "--model",
-            str(tiny_checkpoints["permuted"]),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    data = json.loads((out / "bench.json").read_text())
-    for key in (
-        "nli_pairs_per_s_baseline",
-        "nli_pairs_per_s_project",
-        "speedup",
-        "accuracy_baseline",
-        "accuracy_project",
-        "news_macro_f1_project",
-    ):
-        assert key in data, key
-    assert "speedup" in result.output
-
-
-@pytest.mark.parametrize(
-    ("args", "fragment"),
-    [
-        (["--data", "/nonexistent/nli"], "no such folder"),
-        (["--only", "nli,warp"], "unknown section"),
-    ],
-)
-def test_bench_bad_input_is_one_line(tmp_path: Path, args: list[str], fragment: str) -> None:
-    from service.cli import cli
-
-    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "bench", *args])
-    assert result.exit_code != 0, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    assert fragment in lines[0], result.output

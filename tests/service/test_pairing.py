@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from service.claims import Claim
-from service.index import ClaimIndex
 from service.pairing import candidate_pairs, may_pair
+from service.store.index import ClaimIndex
 
 
 def _corpus(n_articles: int, per_article: int, dim: int = 16, seed: int = 0):
@@ -76,8 +76,9 @@ def test_same_article_pairs_only_across_speakers():
 
 
 def test_seed_corpus_pairs_include_the_brief_examples(engine):
-    pairs, _ = engine.candidate_pairs()
-    claims = [c.claim for c in engine._claims]
+    snapshot = engine.corpus.snapshot()
+    pairs, _ = engine.candidate_pairs(snapshot)
+    claims = snapshot.claims
     n, k = len(claims), engine.params.top_k
     assert len(pairs) <= n * k
     joined = [f"{claims[p.a].text} | {claims[p.b].text}" for p in pairs]

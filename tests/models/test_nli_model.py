@@ -18,7 +18,7 @@ from models.nli import (  # noqa: E402
     NliModel,
     resolve_label_ids,
 )
-from models.training import CHECKPOINT_FILES  # noqa: E402
+from models.training.recipe import CHECKPOINT_FILES  # noqa: E402
 
 CLEAR_PAIRS = {
     "entailment": [
