@@ -10,17 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from models.nli import read_temperature
 from service.store.redis_cache import KEY_PREFIX, CacheObserver, RedisCache
 
 
 def checkpoint_fingerprint(name_or_path: str) -> str:
     """A version string of a model: ``<name>@<12 hex digits>``.
 
-    The digest is the checkpoint's content digest (:func:`models.onnx_nli.checkpoint_digest`:
-    config and weights) and its fitted softmax temperature, so retraining or recalibrating a
-    checkpoint in place gives a new version (and new cache keys). A hub id that is not a
-    local directory, or a folder without weights, is returned as is.
+    The digits are the checkpoint's content digest (:func:`models.onnx_nli.checkpoint_digest`:
+    config, calibration and weights, the one checkpoint hash of the project), so retraining
+    or recalibrating a checkpoint in place gives a new version (and new cache keys). A hub id
+    that is not a local directory, or a folder without weights, is returned as is.
     """
     from models.onnx_nli import checkpoint_digest  # imports torch: only when asked
 
@@ -28,11 +27,9 @@ def checkpoint_fingerprint(name_or_path: str) -> str:
     if not path.is_dir():
         return name_or_path
     try:
-        content = checkpoint_digest(path)
+        return f"{path.name}@{checkpoint_digest(path)[:12]}"
     except FileNotFoundError:
         return name_or_path
-    material = f"{content}:{read_temperature(path)!r}"
-    return f"{path.name}@{hashlib.sha256(material.encode()).hexdigest()[:12]}"
 
 
 def _pair_key(model_version: str, premise: str, hypothesis: str) -> str:
