@@ -58,11 +58,14 @@ async function checkInTab(tab, mode, frameId = 0) {
 
 chrome.action.onClicked.addListener((tab) => checkInTab(tab, "auto"));
 
-chrome.contextMenus.onClicked.addListener((info, tab) => {
+/** "Check with factcheck": the selection, else the editor clicked in, else the page's article. */
+function onMenuClicked(info, tab) {
   if (info.menuItemId !== MENU_ID || !tab) return;
   const mode = info.selectionText ? "selection" : info.editable ? "editable" : "page";
   checkInTab(tab, mode, info.frameId || 0);
-});
+}
+
+chrome.contextMenus.onClicked.addListener(onMenuClicked);
 
 /**
  * Flags of `text` for the tab that sent it, filtered by the options, with article details.

@@ -279,9 +279,12 @@ class DevTools:
         self.ws = websocket.create_connection(url, timeout=30, suppress_origin=True)
         self.next_id = 0
 
-    def call(self, method: str, **params) -> dict:
+    def call(self, method: str, session: str | None = None, **params) -> dict:
         self.next_id += 1
-        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        message = {"id": self.next_id, "method": method, "params": params}
+        if session is not None:
+            message["sessionId"] = session
+        self.ws.send(json.dumps(message))
         while True:
             message = json.loads(self.ws.recv())
             if message.get("id") == self.next_id:
@@ -306,6 +309,32 @@ class DevTools:
         if tab is None:
             raise AssertionError(f"no tab shows {url}: {[t['url'] for t in tabs]}")
         self.call("Extensions.triggerAction", id=extension_id, targetId=tab["targetId"])
+
+    def in_service_worker(self, extension_id: str, expression: str):
+        """Evaluates ``expression`` (awaited) in the extension's running service worker."""
+        prefix = f"chrome-extension://{extension_id}/"
+        workers = [
+            t
+            for t in self.call("Target.getTargets")["targetInfos"]
+            if t["type"] == "service_worker" and t["url"].startswith(prefix)
+        ]
+        if not workers:
+            raise AssertionError(f"the service worker of {extension_id} is not running")
+        session = self.call("Target.attachToTarget", targetId=workers[0]["targetId"], flatten=True)
+        sid = session["sessionId"]
+        try:
+            result = self.call(
+                "Runtime.evaluate",
+                session=sid,
+                expression=expression,
+                awaitPromise=True,
+                returnByValue=True,
+            )
+        finally:
+            self.call("Target.detachFromTarget", sessionId=sid)
+        if "exceptionDetails" in result:
+            raise AssertionError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
 
     def close(self) -> None:
         self.ws.close()

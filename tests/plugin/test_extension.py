@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -358,7 +360,14 @@ def test_card_shows_the_evidence_of_every_highlight(configured, factcheck_server
     field = type_draft(driver, DRAFT)
     check_and_wait(configured)
     expected = {(f["start"], f["end"]): f for f in factcheck_server.flag(DRAFT)}
-    for item in highlights(driver):
+    shown = highlights(driver)
+    # a click pins the card: it stays when the pointer leaves
+    hover(driver, field, shown[0]["rects"][0])
+    ActionChains(driver).click().perform()
+    ActionChains(driver).move_to_element_with_offset(field, 0, 120).perform()
+    time.sleep(1.0)
+    assert driver.find_elements(By.CSS_SELECTOR, "#factcheck-card .factcheck-card")
+    for item in shown:
         flag = expected[(item["start"], item["end"])]
         text = open_card(driver, field, item).text
         assert flag["sentence"] in text
@@ -422,6 +431,36 @@ def test_article_text_of_a_page_without_an_editor(configured, factcheck_server, 
     expected = {(f["label"], normalise(f["sentence"])) for f in factcheck_server.flag(text)}
     assert {(i["label"], normalise(i["text"])) for i in highlights(driver)} == expected
     assert "Advertisement" not in " ".join(i["text"] for i in highlights(driver))
+
+
+def test_context_menu_entry_checks_the_selection(configured, factcheck_server, pages_url):
+    """The menu entry is registered, and choosing it on a selection checks that selection
+    only (the menu is chosen through the worker's own listener: headless chromium shows no
+    menus to click)."""
+    driver = configured.driver
+    open_page(driver, f"{pages_url}/article.html")
+    selected = driver.execute_script(
+        "const p = document.querySelectorAll('article p')[1];"
+        "const range = document.createRange(); range.selectNodeContents(p);"
+        "getSelection().removeAllRanges(); getSelection().addRange(range);"
+        "return getSelection().toString();"
+    )
+    assert selected == TROOPS
+    driver.execute_script("delete document.documentElement.dataset.factcheckState")
+    # wakes the worker if it went idle, then chooses the menu entry in this tab
+    configured.in_options("return chrome.runtime.sendMessage({type: 'factcheck:none'});")
+    configured.devtools.in_service_worker(
+        configured.id,
+        f"""(async () => {{
+            await chrome.contextMenus.update(MENU_ID, {{}});  // fails if it is not registered
+            const [tab] = await chrome.tabs.query({{url: {driver.current_url!r}}});
+            onMenuClicked({{menuItemId: MENU_ID, selectionText: {selected!r}, frameId: 0}}, tab);
+        }})()""",
+    )
+    wait_for(lambda: state(driver) in ("done", "error"), message="the menu's check")
+    assert state(driver) == "done", message_text(driver)
+    expected = {(f["label"], normalise(f["sentence"])) for f in factcheck_server.flag(selected)}
+    assert {(i["label"], normalise(i["text"])) for i in highlights(driver)} == expected
 
 
 def test_labels_and_probability_options_filter_the_highlights(
