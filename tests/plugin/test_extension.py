@@ -419,6 +419,15 @@ def test_rich_text_editor_highlighted_without_touching_its_dom(
     assert editor.get_attribute("innerHTML") == html_before, "the editor's DOM was rewritten"
     driver.save_screenshot(str(screenshot_dir / "plugin-rich-editor.png"))
 
+    # typing in it checks it again
+    editor.send_keys(Keys.END, " The embassy in Kabul stayed open.")
+    wait_for(lambda: state(driver) == "stale", timeout_s=10, message="the edit to be seen")
+    wait_for(lambda: state(driver) == "done", timeout_s=60, message="the re-check")
+    text = driver.execute_script("return arguments[0].innerText;", editor)
+    assert "stayed open" in text
+    expected = {(f["label"], normalise(f["sentence"])) for f in factcheck_server.flag(text)}
+    assert {(i["label"], normalise(i["text"])) for i in highlights(driver)} == expected
+
 
 def test_article_text_of_a_page_without_an_editor(configured, factcheck_server, pages_url):
     driver = configured.driver
