@@ -1,11 +1,11 @@
 """CheckService: the one transport-neutral API of the service.
 
 Every REST route and every ``factcheck`` command is a thin adapter over one of its methods:
-check a claim, flag a text, score pairs, ingest / list / get / delete articles, list the
-corpus-wide contradictions, report health. Plain values go in, frozen dataclasses come out,
-and domain errors (:mod:`service.errors`) are raised; nothing here knows about HTTP, JSON
-schemas or click. The answer cache is applied here, so ``factcheck check`` and
-``POST /check`` share one code path and one cache.
+check a claim, flag a text, verify a claim against a document, score pairs, ingest / list /
+get / delete articles, list the corpus-wide contradictions, report health. Plain values go
+in, frozen dataclasses come out, and domain errors (:mod:`service.errors`) are raised;
+nothing here knows about HTTP, JSON schemas or click. The answer cache is applied here, so
+``factcheck check`` and ``POST /check`` share one code path and one cache.
 """
 
 from __future__ import annotations
@@ -14,19 +14,41 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
+from models.labels import NLI_LABELS
+from models.windows import Window, aggregate_windows, sentence_windows
 from service.articles import Article, make_article
 from service.claims import Claim
 from service.engine import FactChecker
 from service.errors import ArticleNotFound, InvalidInput
-from service.inputs import normalise_claim, require_text
+from service.inputs import (
+    MAX_DOCUMENT_CHARS,
+    MAX_VERIFY_CLAIM_CHARS,
+    normalise_claim,
+    require_text,
+)
 from service.scoring import PairScorer, probabilities
 from service.store.redis_cache import RedisCache, cache_key
-from service.verdicts import Contradiction, Evidence, Verdict, label_of
+from service.verdicts import Contradiction, Evidence, Verdict, VerdictLabel, label_of
 
 logger = logging.getLogger(__name__)
 
 #: Part of every answer-cache key: bump when the cached value's shape changes.
 CHECK_CACHE_FORMAT = 2
+VERIFY_CACHE_FORMAT = 1
+
+#: Windows ``verify`` reports per label (most entailing, most contradicting).
+VERIFY_TOP_WINDOWS = 3
+#: Widest window ``verify`` reads, in sentences.
+MAX_WINDOW_SENTENCES = 3
+
+#: The verdict a document-level NLI decision gives a claim.
+VERDICT_OF_LABEL: dict[str, VerdictLabel] = {
+    "entailment": "supported",
+    "contradiction": "refuted",
+    "neutral": "not_enough_info",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,40 @@ class PairScores:
 
 
 @dataclass(frozen=True)
+class DocumentWindow:
+    """Consecutive sentences of a verified document (``document[start:end] == text``) with
+    the NLI probabilities of (premise = the window, hypothesis = the claim)."""
+
+    text: str
+    start: int
+    end: int
+    probabilities: dict[str, float]
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Whether a document supports a claim, read in sentence windows
+    (:func:`models.windows.aggregate_windows`: max entailment, max contradiction).
+
+    ``probabilities`` are the document's (calibrated, as the model's are); ``window`` is the
+    window that decided them; ``top_entailment`` and ``top_contradiction`` are the windows
+    most entailing and most contradicting the claim, strongest first.
+    """
+
+    claim: str
+    verdict: VerdictLabel
+    label: str
+    probabilities: dict[str, float]
+    window: DocumentWindow
+    top_entailment: tuple[DocumentWindow, ...]
+    top_contradiction: tuple[DocumentWindow, ...]
+    windows: int
+    window_sentences: int
+    model: ModelInfo
+    cached: bool
+
+
+@dataclass(frozen=True)
 class Ingested:
     """An article as stored (the earlier copy when the same text was there already)."""
 
@@ -137,6 +193,8 @@ class Limits:
     max_claim_chars: int = 2_000
     max_text_chars: int = 200_000
     max_pairs: int = 256
+    max_verify_claim_chars: int = MAX_VERIFY_CLAIM_CHARS
+    max_document_chars: int = MAX_DOCUMENT_CHARS
 
 
 class CheckService:
@@ -242,6 +300,55 @@ class CheckService:
                 )
             )
         return FlagResult(title, tuple(flags), self.model, corpus_version)
+
+    def verify(self, claim: str, document: str, *, window_sentences: int = 1) -> VerifyResult:
+        """Whether ``document`` (a press release, a report, an article) supports or refutes
+        ``claim``, read in windows of up to ``window_sentences`` consecutive sentences; the
+        answer cache applies as for :meth:`check`. Offsets index into ``document`` as given.
+
+        :raises InvalidInput: the claim or the document is empty (or only invisible
+            characters) or too long, the document holds no sentence, or
+            ``window_sentences`` is outside 1..3.
+        """
+        require_text(claim, "claim", self.limits.max_verify_claim_chars)
+        require_text(document, "document", self.limits.max_document_chars)
+        if not 1 <= window_sentences <= MAX_WINDOW_SENTENCES:
+            raise InvalidInput(
+                f"window_sentences must be 1 to {MAX_WINDOW_SENTENCES}, got {window_sentences}",
+                field=("window_sentences",),
+            )
+        claim = normalise_claim(claim)
+        key = cache_key(
+            "verify", VERIFY_CACHE_FORMAT, asdict(self.model), claim, document, window_sentences
+        )
+        if self.cache is not None:
+            cached = self.cache.get_json(key, "verify")
+            if cached is not None:
+                try:
+                    return _verify_from_json(cached, self.model)
+                except (KeyError, TypeError, ValueError):
+                    logger.warning("unreadable answer in the cache; recomputing")
+        windows = sentence_windows(document, size=window_sentences)
+        if not windows:
+            raise InvalidInput("document holds no sentence", field=("document",))
+        probs = np.asarray(self.scorer([(w.text, claim) for w in windows]), dtype=np.float64)
+        decision = aggregate_windows(windows, probs)
+        result = VerifyResult(
+            claim=claim,
+            verdict=VERDICT_OF_LABEL[decision.label],
+            label=decision.label,
+            probabilities=_rounded(decision.probabilities),
+            window=_document_window(decision.window, probs[decision.window_index]),
+            top_entailment=_top_windows(windows, probs, "entailment"),
+            top_contradiction=_top_windows(windows, probs, "contradiction"),
+            windows=len(windows),
+            window_sentences=window_sentences,
+            model=self.model,
+            cached=False,
+        )
+        if self.cache is not None:
+            self.cache.set_json(key, asdict(result))
+        return result
 
     def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
         """NLI probabilities of each (premise, hypothesis) pair, in one batch through the
@@ -358,6 +465,42 @@ class CheckService:
             cache = CacheInfo(self.cache.backend, self.cache.display_url, self.cache.ping())
         status = "degraded" if cache is not None and not cache.answers else "ok"
         return Health(status, self.model, corpus, cache)
+
+
+def _rounded(p) -> dict[str, float]:
+    return {label: round(float(p[label]), 4) for label in NLI_LABELS}
+
+
+def _document_window(window: Window, row: np.ndarray) -> DocumentWindow:
+    return DocumentWindow(window.text, window.start, window.end, _rounded(probabilities(row)))
+
+
+def _top_windows(windows: list[Window], probs: np.ndarray, label: str) -> tuple:
+    """The windows most probable for ``label``, strongest first (ties: earlier first)."""
+    column = probs[:, NLI_LABELS.index(label)]
+    order = sorted(range(len(windows)), key=lambda i: (-column[i], i))[:VERIFY_TOP_WINDOWS]
+    return tuple(_document_window(windows[i], probs[i]) for i in order)
+
+
+def _verify_from_json(data: dict, model: ModelInfo) -> VerifyResult:
+    """The inverse of ``dataclasses.asdict(result)`` after a JSON round trip."""
+
+    def window(w: dict) -> DocumentWindow:
+        return DocumentWindow(w["text"], w["start"], w["end"], dict(w["probabilities"]))
+
+    return VerifyResult(
+        claim=data["claim"],
+        verdict=data["verdict"],
+        label=data["label"],
+        probabilities=dict(data["probabilities"]),
+        window=window(data["window"]),
+        top_entailment=tuple(window(w) for w in data["top_entailment"]),
+        top_contradiction=tuple(window(w) for w in data["top_contradiction"]),
+        windows=data["windows"],
+        window_sentences=data["window_sentences"],
+        model=model,
+        cached=True,
+    )
 
 
 def _verdict_from_json(data: dict) -> Verdict:

@@ -315,6 +315,7 @@ class Services:
                 max_claim_chars=self.settings.max_claim_chars,
                 max_text_chars=self.settings.max_text_chars,
                 max_pairs=self.settings.max_pairs_per_request,
+                max_document_chars=self.settings.max_text_chars,
             )
             return CheckService(self.engine, self.scorer, self.cache, self.model, limits)
 
