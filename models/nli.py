@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.checkpoints import read_temperature
 from models.labels import LABEL_ALIASES, NLI_LABELS
 
 logger = logging.getLogger(__name__)
@@ -25,10 +26,6 @@ _SORT_CHUNK = 4096
 
 #: Directory of the project's own checkpoint inside the installed package.
 SHIPPED_CHECKPOINT_DIR = Path(__file__).resolve().parent / "nli-minilm-l6"
-
-
-#: File of a checkpoint folder holding the fitted softmax temperature.
-CALIBRATION_FILE = "calibration.json"
 
 
 class LabelMappingError(ValueError):
@@ -265,23 +262,6 @@ class NliModel:
         """Like :meth:`predict_pairs`, one ``{"entailment": p, "neutral": p, "contradiction": p}``
         dict per pair."""
         return [dict(zip(NLI_LABELS, map(float, row))) for row in self.predict_pairs(pairs)]
-
-
-def read_temperature(checkpoint_dir: Path) -> float:
-    """The softmax temperature fitted for a checkpoint (``calibration.json``), else 1.0.
-
-    Temperature scaling divides the logits by one scalar fitted on held-out pairs: the top
-    label never changes, only how sure the probabilities say the model is.
-    """
-    import json
-
-    path = Path(checkpoint_dir) / CALIBRATION_FILE
-    if not path.is_file():
-        return 1.0
-    temperature = float(json.loads(path.read_text())["temperature"])
-    if not temperature > 0:
-        raise ValueError(f"{path}: temperature must be positive, got {temperature}")
-    return temperature
 
 
 def _pad_right(

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.nli import CALIBRATION_FILE
+from models.checkpoints import CALIBRATION_FILE
 
 logger = logging.getLogger(__name__)
 

@@ -42,8 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models.checkpoints import CALIBRATION_FILE
 from models.labels import ID2LABEL, LABEL2ID
-from models.nli import CALIBRATION_FILE
 from models.training import sources as src
 
 logger = logging.getLogger(__name__)

@@ -27,7 +27,7 @@ from models.training.recipe import (  # noqa: E402
     train_nli,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 TINY = [
     ("A man is playing a guitar on stage.", "A man is playing an instrument.", "entailment"),
