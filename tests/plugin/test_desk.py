@@ -129,6 +129,12 @@ def wait_state(driver, name: str, timeout_s: float = 60.0) -> str:
     )
 
 
+def settled_contradictions(server) -> dict:
+    """The corpus contradictions once the service has finished computing them (``wait``
+    lets a service that sweeps in the background finish first; others ignore it)."""
+    return server.get("/contradictions?limit=100&wait=120")
+
+
 def scroll_to_top(driver) -> None:
     """Scrolls up and waits two frames, so the highlights' mirror follows."""
     driver.execute_script(
@@ -220,9 +226,9 @@ def test_check_a_claim_with_evidence_and_claimreview(desk, factcheck_server, scr
 def test_contradictions_ranked_and_filtered_by_article_and_speaker(
     desk, factcheck_server, screenshot_dir
 ):
+    answer = settled_contradictions(factcheck_server)
     go(desk, factcheck_server, "contradictions")
     assert wait_state(desk, "contradictionsState") == "done"
-    answer = factcheck_server.get("/contradictions?limit=100")
     items = desk.find_elements(By.CSS_SELECTOR, "#contradictions > li")
     assert len(items) == len(answer["data"]) == answer["count"] > 0
     for item, pair in zip(items, answer["data"]):
@@ -265,6 +271,7 @@ def test_contradictions_ranked_and_filtered_by_article_and_speaker(
 
 
 def test_articles_readable_with_their_claims(desk, factcheck_server, screenshot_dir):
+    pairs = settled_contradictions(factcheck_server)["data"]
     go(desk, factcheck_server, "articles")
     assert wait_state(desk, "articlesState") == "done"
     articles = factcheck_server.get("/articles?limit=500")["data"]
@@ -272,7 +279,6 @@ def test_articles_readable_with_their_claims(desk, factcheck_server, screenshot_
     assert len(links) == len(articles) == 5
 
     # the article with most sentences in contradictions, opened from the list
-    pairs = factcheck_server.get("/contradictions?limit=100")["data"]
     claims: dict[str, set[str]] = {}
     for p in pairs:
         for side in (p["premise"], p["hypothesis"]):

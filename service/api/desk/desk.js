@@ -228,17 +228,31 @@
 
   let articlesById = new Map();
 
-  async function allPages(path, pageSize, most) {
+  /** Up to `most` items of a paged list; `first` is added to the first page's query. */
+  async function allPages(path, pageSize, most, first = "") {
     const items = [];
     let count = Infinity;
+    let head = null;
     for (let offset = 0; offset < count && offset < most; offset += pageSize) {
       const sep = path.includes("?") ? "&" : "?";
-      const page = await api(`${path}${sep}limit=${pageSize}&offset=${offset}`);
+      const extra = offset === 0 && first ? `&${first}` : "";
+      const page = await api(`${path}${sep}limit=${pageSize}&offset=${offset}${extra}`);
+      if (head === null) head = page;
       items.push(...page.data);
       count = page.count;
       if (!page.data.length) break;
     }
-    return { items, count };
+    return { items, count, head };
+  }
+
+  /** The corpus contradictions; waits a little for a sweep the service is running. */
+  function allContradictions() {
+    return allPages("/contradictions", 100, 2000, "wait=10");
+  }
+
+  /** True when the service says its contradiction sweep has not finished. */
+  function sweeping(head) {
+    return Boolean(head && head.sweep && head.sweep.state === "running");
   }
 
   async function loadArticles() {
@@ -261,6 +275,7 @@
 
   let contradictions = [];
   let contradictionCount = 0;
+  let contradictionsPartial = false;
 
   function claimFigure(claim) {
     const figure = el("figure", "claim");
@@ -298,7 +313,8 @@
       list.appendChild(item);
     }
     const total = contradictionCount > contradictions.length ? ` (the first ${contradictions.length} of ${contradictionCount} loaded)` : "";
-    say("contradictions-status", `Showing ${shown.length} of ${contradictions.length} contradictions${total}.`);
+    const partial = contradictionsPartial ? " The service is still comparing the corpus: reload for more." : "";
+    say("contradictions-status", `Showing ${shown.length} of ${contradictions.length} contradictions${total}.${partial}`);
     root.dataset.contradictionsState = "done";
   }
 
@@ -306,7 +322,8 @@
     root.dataset.contradictionsState = "loading";
     say("contradictions-status", "Loading the contradictions…");
     try {
-      const [page, articles] = await Promise.all([allPages("/contradictions", 100, 2000), loadArticles()]);
+      const [page, articles] = await Promise.all([allContradictions(), loadArticles()]);
+      contradictionsPartial = sweeping(page.head);
       contradictions = page.items;
       contradictionCount = page.count;
       const used = new Set(contradictions.flatMap((c) => [c.premise.article_id, c.hypothesis.article_id]));
@@ -399,7 +416,7 @@
     try {
       const article = await api(`/articles/${encodeURIComponent(id)}`);
       if (!Array.isArray(article.claims) && !contradictions.length) {
-        contradictions = (await allPages("/contradictions", 100, 2000)).items;
+        contradictions = (await allContradictions()).items;
       }
       $("article-title").textContent = articleName(article);
       const facts = [article.published ? `Published ${article.published.slice(0, 10)}` : "No date", article.outlet];
