@@ -32,6 +32,7 @@ Fact-checking and contradiction detection over a corpus of news articles.
 
 * **POST /check**: verdict on a claim (supported, refuted, not_enough_info) with evidence.
 * **POST /flag**: sentences of a draft that the corpus contradicts or supports.
+* **POST /verify**: whether a source document supports or refutes a claim, and where.
 * **POST /pairs**: NLI probabilities of (premise, hypothesis) pairs.
 * **GET /contradictions**: contradicting claim pairs across the corpus.
 * **/articles**: the corpus; writes need an `X-API-Key`.

@@ -16,7 +16,8 @@ from models.labels import NliLabel
 from service import checks
 from service.articles import Article
 from service.claims import Claim
-from service.verdicts import Contradiction, Evidence, Verdict
+from service.inputs import MAX_DOCUMENT_CHARS, MAX_VERIFY_CLAIM_CHARS, has_visible_text
+from service.verdicts import Contradiction, Evidence, Verdict, label_of
 
 
 class Probabilities(BaseModel):
@@ -134,8 +135,8 @@ def _valid_unicode(value: str) -> str:
 
 
 def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty or only whitespace")
+    if not has_visible_text(value):
+        raise ValueError("must not be empty or only whitespace or invisible characters")
     return value
 
 
@@ -230,6 +231,85 @@ class FlagResponse(BaseModel):
             flagged=[FlaggedSentencePublic.of(f) for f in result.flagged],
             model=ModelInfo.of(result.model),
             corpus_version=result.corpus_version,
+        )
+
+
+class VerifyRequest(RequestModel):
+    claim: NonBlankText = Field(
+        max_length=MAX_VERIFY_CLAIM_CHARS,
+        description="The claim to verify: one statement, at most 1,000 characters.",
+        examples=["Tajikistan shares an 843-mile border with Afghanistan."],
+    )
+    document: NonBlankText = Field(
+        max_length=MAX_DOCUMENT_CHARS,
+        description="The source document (a press release, a report, an article) as plain "
+        "text, at most 200,000 characters (and max_text_chars); offsets index into it.",
+    )
+    window_sentences: int = Field(
+        default=1,
+        ge=1,
+        le=checks.MAX_WINDOW_SENTENCES,
+        description="Read the document in windows of up to this many consecutive sentences "
+        "(1: each sentence alone; 2: adjacent pairs as well).",
+    )
+
+
+class DocumentWindowPublic(BaseModel):
+    """Consecutive sentences of the document; ``document[start:end] == text``."""
+
+    text: str
+    start: int
+    end: int
+    label: NliLabel
+    probabilities: Probabilities = Field(
+        description="NLI probabilities of (premise = this window, hypothesis = the claim)."
+    )
+
+    @classmethod
+    def of(cls, window: checks.DocumentWindow) -> DocumentWindowPublic:
+        return cls(
+            text=window.text,
+            start=window.start,
+            end=window.end,
+            label=label_of(window.probabilities),
+            probabilities=Probabilities(**window.probabilities),
+        )
+
+
+class VerifyResponse(BaseModel):
+    claim: str = Field(description="The claim as checked (whitespace collapsed, NFC).")
+    verdict: Literal["supported", "refuted", "not_enough_info"]
+    label: NliLabel = Field(description="The document-level NLI decision behind the verdict.")
+    probabilities: Probabilities = Field(
+        description="The document's probabilities: max entailment and max contradiction "
+        "over the windows, neutral the rest (calibrated, as the model's are)."
+    )
+    window: DocumentWindowPublic = Field(description="The window that decided the verdict.")
+    top_entailment: list[DocumentWindowPublic] = Field(
+        description="The windows most entailing the claim, strongest first."
+    )
+    top_contradiction: list[DocumentWindowPublic] = Field(
+        description="The windows most contradicting the claim, strongest first."
+    )
+    windows: int = Field(description="Windows scored.")
+    window_sentences: int
+    model: ModelInfo
+    cache: Literal["hit", "miss"] = Field(description="Whether the answer came from the cache.")
+
+    @classmethod
+    def of(cls, result: checks.VerifyResult) -> VerifyResponse:
+        return cls(
+            claim=result.claim,
+            verdict=result.verdict,
+            label=result.label,
+            probabilities=Probabilities(**result.probabilities),
+            window=DocumentWindowPublic.of(result.window),
+            top_entailment=[DocumentWindowPublic.of(w) for w in result.top_entailment],
+            top_contradiction=[DocumentWindowPublic.of(w) for w in result.top_contradiction],
+            windows=result.windows,
+            window_sentences=result.window_sentences,
+            model=ModelInfo.of(result.model),
+            cache="hit" if result.cached else "miss",
         )
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from service.cli.bench import bench_command
-from service.cli.checks import check, pair
+from service.cli.checks import check, pair, verify
 from service.cli.corpus import contradictions, ingest
 from service.cli.errors import FactcheckGroup
 from service.cli.evaluate import evaluate_command
@@ -68,7 +68,7 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, cache: bool, data_dir: P
     ctx.obj.setdefault("use_cache", cache)
 
 
-for command in (ingest, contradictions, check, pair, train_nli, serve, evaluate_command):
+for command in (ingest, contradictions, check, verify, pair, train_nli, serve, evaluate_command):
     cli.add_command(command)
 cli.add_command(bench_command)
 

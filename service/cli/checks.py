@@ -1,11 +1,15 @@
-"""``factcheck check`` and ``factcheck pair``: the same service calls as ``POST /check`` and
-``POST /pairs``, with the same ``--json`` shapes."""
+"""``factcheck check``, ``factcheck verify`` and ``factcheck pair``: the same service calls
+as ``POST /check``, ``POST /verify`` and ``POST /pairs``, with the same ``--json`` shapes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from service.cli.context import emit_json, open_services
+from service.articles import read_article_file, read_articles
+from service.checks import MAX_WINDOW_SENTENCES
+from service.cli.context import emit_json, open_services, root_settings
 from service.cli.errors import FactcheckCommand
 
 
@@ -35,6 +39,57 @@ def check(
             f"[{e.claim.start}:{e.claim.end}]"
         )
         click.echo(f"      {e.claim.text}")
+
+
+@click.command(cls=FactcheckCommand)
+@click.argument("claim")
+@click.option(
+    "--document",
+    "-d",
+    "document_path",
+    required=True,
+    type=click.Path(path_type=Path, allow_dash=True),
+    help="The source document: a UTF-8 plain-text file, or - for stdin.",
+)
+@click.option(
+    "--window-sentences",
+    type=click.IntRange(1, MAX_WINDOW_SENTENCES),
+    default=1,
+    show_default=True,
+    help="Read the document in windows of up to this many consecutive sentences.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Output the JSON of POST /verify.")
+@click.pass_context
+def verify(
+    ctx: click.Context, claim: str, document_path: Path, window_sentences: int, as_json: bool
+) -> None:
+    """Is CLAIM supported by the document? Supported, refuted or not_enough_info, with the
+    sentences that decide it and their character offsets in the document."""
+    limit = root_settings(ctx).max_text_chars
+    if str(document_path) == "-":
+        document = read_articles(["-"], max_chars=limit)[0].text
+    else:
+        document = read_article_file(document_path, max_chars=limit).text
+    result = open_services(ctx).checks.verify(claim, document, window_sentences=window_sentences)
+    if as_json:
+        from service.api.schemas import VerifyResponse
+
+        emit_json(VerifyResponse.of(result).model_dump(mode="json"))
+        return
+    p = result.probabilities
+    click.echo(
+        f"{result.verdict}  (entailment {p['entailment']:.2f}, contradiction "
+        f"{p['contradiction']:.2f}; {result.windows} windows)"
+    )
+    w = result.window
+    click.echo(f"  deciding window [{w.start}:{w.end}]  {w.text}")
+    for title, label, windows in (
+        ("most entailing", "entailment", result.top_entailment),
+        ("most contradicting", "contradiction", result.top_contradiction),
+    ):
+        click.echo(f"{title}:")
+        for w in windows:
+            click.echo(f"  {w.probabilities[label]:.2f} [{w.start}:{w.end}]  {w.text}")
 
 
 @click.command(cls=FactcheckCommand)
