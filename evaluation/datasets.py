@@ -4,10 +4,15 @@ Three pair formats are read, all into :class:`PairDataset`:
 
 - ``jsonl``: the project's own files (``evaluation/data/news_pairs.jsonl``), one JSON
   object a line with ``id``, ``premise``, ``hypothesis``, ``label`` (and optionally
-  ``rationale``, ``source``).
+  ``rationale``, ``source``). FRANK (``frank.jsonl``: whole articles as premises) has
+  this shape too.
 - ``snli``: JSON lines with ``premise``, ``hypothesis``, ``label``. Pairs with no gold
   label (``"-"`` or ``-1``) are skipped, as SNLI's own readme prescribes; integer labels
   follow the Hugging Face convention 0 entailment, 1 neutral, 2 contradiction.
+
+JSON lines may also carry ``label_binary`` (``entailment`` or ``not_entailment``: a binary
+data set, scored by balanced accuracy as well) and ``split`` (``valid``, ``test``...: read
+one with ``split=``).
 - ``sick``: SICK's tab-separated file with a header naming ``sentence_A``, ``sentence_B``,
   ``entailment_label`` (``ENTAILMENT`` ...) and ``SemEval_set`` (``TRAIN``/``TRIAL``/``TEST``).
 
@@ -42,6 +47,19 @@ NEWS_PAIRS_PATH = Path(__file__).resolve().parent / "data" / "news_pairs.jsonl"
 #: The project's claim-verdict cases against the seed corpus.
 CLAIMS_PATH = Path(__file__).resolve().parent / "data" / "claims.jsonl"
 
+#: ``label_binary`` values: entailment, or not (the 3-way labels other than entailment count
+#: as not entailment).
+BINARY_LABELS: tuple[str, str] = ("entailment", "not_entailment")
+_NOT_ENTAILMENT = {
+    "not_entailment",
+    "not entailment",
+    "non_entailment",
+    "non-entailment",
+    "not-entailment",
+    "neutral",
+    "contradiction",
+}
+
 #: SNLI's integer labels follow the Hugging Face convention, which is the project's table.
 _SNLI_INT_LABELS = ID2LABEL
 _SNLI_NO_GOLD = {"-", -1}
@@ -54,13 +72,15 @@ class DatasetError(FactcheckError, ValueError):
 
 @dataclass(frozen=True)
 class NliExample:
-    """One labelled (premise, hypothesis) pair; ``label`` is one of :data:`NLI_LABELS`."""
+    """One labelled (premise, hypothesis) pair; ``label`` is one of :data:`NLI_LABELS`,
+    ``label_binary`` (when the file gives one) one of :data:`BINARY_LABELS`."""
 
     premise: str
     hypothesis: str
     label: str
     id: str
     line: int
+    label_binary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,11 @@ class PairDataset:
     def pairs(self) -> list[tuple[str, str]]:
         """The ``(premise, hypothesis)`` tuples, in file order."""
         return [(ex.premise, ex.hypothesis) for ex in self.examples]
+
+    @property
+    def binary(self) -> bool:
+        """Whether every pair carries ``label_binary`` (a binary data set)."""
+        return all(ex.label_binary is not None for ex in self.examples)
 
 
 @dataclass(frozen=True)
@@ -125,8 +150,9 @@ def read_pairs(
     """Read labelled NLI pairs.
 
     :param format: one of :data:`PAIR_FORMATS`; ``None`` detects it (:func:`detect_format`).
-    :param split: SICK only: keep rows whose ``SemEval_set`` equals it (``TEST``; case is
-        ignored).
+    :param split: keep the rows of this split (case is ignored): SICK's ``SemEval_set``
+        (``TEST``), or the ``split`` field of JSON lines (FRANK's ``test``); see
+        :func:`carries_split`.
     :param limit: keep only the first ``limit`` pairs (after the split filter).
     :raises DatasetError: missing or empty file, a malformed line, an unknown label or a
         missing field; the message names the file and line.
@@ -136,21 +162,42 @@ def read_pairs(
     if fmt not in PAIR_FORMATS:
         raise DatasetError(f"{path}: unknown format {fmt!r}; expected one of {PAIR_FORMATS}")
     if split is not None:
-        if fmt != "sick":
-            raise DatasetError(f"{path}: a split applies to SICK files only, not {fmt!r}")
-        split = split.strip().upper()
+        if not carries_split(path, fmt):
+            raise DatasetError(
+                f"{path}: a split applies to SICK files and to JSON lines with a 'split' "
+                "field, and this file is neither"
+            )
+        split = split.strip().upper() if fmt == "sick" else split.strip()
     if limit is not None and limit < 1:
         raise DatasetError(f"{path}: limit must be at least 1, got {limit}")
     reader = {"jsonl": _read_jsonl_pairs, "snli": _read_snli, "sick": _read_sick}[fmt]
     examples: list[NliExample] = []
-    for example in reader(path, split) if fmt == "sick" else reader(path):
+    for example in reader(path, split):
         examples.append(example)
         if limit is not None and len(examples) >= limit:
             break
     if not examples:
-        where = f" with SemEval_set {split!r}" if split else ""
+        column = "SemEval_set" if fmt == "sick" else "split"
+        where = f" with {column} {split!r}" if split else ""
         raise DatasetError(f"{path}: no labelled pairs{where}")
     return PairDataset(dataset_name(path, split), path, fmt, tuple(examples))
+
+
+def carries_split(path: str | Path, format: str | None = None) -> bool:
+    """Whether a pairs file can be read by split: SICK files (``SemEval_set``), and JSON
+    lines whose first record has a ``split`` field.
+
+    :raises DatasetError: the file is missing or empty, or its format cannot be told.
+    """
+    path = Path(path)
+    fmt = format or detect_format(path)
+    if fmt == "sick":
+        return True
+    try:
+        record = json.loads(_first_line(path))
+    except json.JSONDecodeError:
+        return False
+    return isinstance(record, dict) and "split" in record
 
 
 def read_claims(path: str | Path, limit: int | None = None) -> list[ClaimExample]:
@@ -242,6 +289,25 @@ def _text(record: dict[str, Any], name: str, path: Path, line_no: int) -> str:
     return value
 
 
+def _in_split(record: dict[str, Any], split: str | None) -> bool:
+    return split is None or str(record.get("split", "")).strip().lower() == split.lower()
+
+
+def _binary_label(record: dict[str, Any], path: Path, line_no: int) -> str | None:
+    """``label_binary`` as one of :data:`BINARY_LABELS`, or ``None`` when not given."""
+    raw = record.get("label_binary")
+    if raw is None:
+        return None
+    value = raw.strip().lower() if isinstance(raw, str) else None
+    if value == "entailment":
+        return "entailment"
+    if value in _NOT_ENTAILMENT:
+        return "not_entailment"
+    raise DatasetError(
+        f"{path}:{line_no}: unknown label_binary {raw!r}; expected entailment or not_entailment"
+    )
+
+
 def _label(raw: Any, path: Path, line_no: int) -> str:
     label = raw.strip().lower() if isinstance(raw, str) else None
     if label not in NLI_LABELS:
@@ -251,20 +317,25 @@ def _label(raw: Any, path: Path, line_no: int) -> str:
     return label
 
 
-def _read_jsonl_pairs(path: Path) -> Iterator[NliExample]:
+def _read_jsonl_pairs(path: Path, split: str | None = None) -> Iterator[NliExample]:
     for line_no, record in _json_records(path):
+        if not _in_split(record, split):
+            continue
         yield NliExample(
             premise=_text(record, "premise", path, line_no),
             hypothesis=_text(record, "hypothesis", path, line_no),
             label=_label(_field(record, "label", path, line_no), path, line_no),
             id=str(_field(record, "id", path, line_no)),
             line=line_no,
+            label_binary=_binary_label(record, path, line_no),
         )
 
 
-def _read_snli(path: Path) -> Iterator[NliExample]:
+def _read_snli(path: Path, split: str | None = None) -> Iterator[NliExample]:
     skipped = 0
     for line_no, record in _json_records(path):
+        if not _in_split(record, split):
+            continue
         raw = _field(record, "label", path, line_no)
         if raw in _SNLI_NO_GOLD:
             skipped += 1
@@ -277,6 +348,7 @@ def _read_snli(path: Path) -> Iterator[NliExample]:
             label=_label(raw, path, line_no),
             id=str(record.get("id", f"{path.stem}:{line_no}")),
             line=line_no,
+            label_binary=_binary_label(record, path, line_no),
         )
     if skipped:
         logger.info("%s: skipped %d pairs without a gold label", path, skipped)

@@ -75,6 +75,35 @@ def macro_f1(matrix: np.ndarray) -> float:
     return float(np.mean([scores[label]["f1"] for label in labels]))
 
 
+def balanced_accuracy(gold: Sequence[int], pred: Sequence[int], n_classes: int = 2) -> float:
+    """Mean recall over the classes that have gold items: accuracy that a majority class
+    cannot inflate (predicting one class everywhere scores 1 / n_classes)."""
+    gold_ids, pred_ids = _ids(gold, pred, n_classes)
+    recalls = [
+        float((pred_ids[gold_ids == c] == c).mean())
+        for c in range(n_classes)
+        if (gold_ids == c).any()
+    ]
+    return float(np.mean(recalls)) if recalls else 0.0
+
+
+def binary_metrics(gold_entails: Sequence[bool], pred_entails: Sequence[bool]) -> dict[str, Any]:
+    """Entailment vs not: ``balanced_accuracy``, ``accuracy``, ``n`` and the recall of each
+    side (``recall_entailment``, ``recall_not_entailment``)."""
+    gold = np.asarray(gold_entails, dtype=bool).reshape(-1)
+    pred = np.asarray(pred_entails, dtype=bool).reshape(-1)
+    if gold.shape != pred.shape:
+        raise ValueError(f"gold has {gold.shape[0]} items, pred {pred.shape[0]}")
+    gold_ids, pred_ids = (~gold).astype(np.int64), (~pred).astype(np.int64)  # 0: entailment
+    return {
+        "n": int(gold.size),
+        "balanced_accuracy": balanced_accuracy(gold_ids, pred_ids, 2),
+        "accuracy": accuracy(gold_ids, pred_ids),
+        "recall_entailment": float(pred[gold].mean()) if gold.any() else 0.0,
+        "recall_not_entailment": float((~pred[~gold]).mean()) if (~gold).any() else 0.0,
+    }
+
+
 def reliability_bins(
     probs: np.ndarray, gold: Sequence[int], n_bins: int = ECE_BINS
 ) -> list[dict[str, float]]:

@@ -51,6 +51,7 @@ SUMMARY_HEADERS = (
     "n",
     "accuracy",
     "macro_f1",
+    "bal_acc_binary",
     "f1_entailment",
     "f1_neutral",
     "f1_contradiction",
@@ -124,6 +125,8 @@ def render_markdown(metrics: Mapping[str, Any], errors: Sequence[Mapping[str, An
     parts += [f"- {key}: {value}" for key, value in _run_lines(metrics)]
     parts += ["", "## Summary", "", _md_table(SUMMARY_HEADERS, summary_rows(metrics)), ""]
     parts += [f"Primary metric: `{metrics.get('primary_metric', 'macro_f1')}`.", ""]
+    for note in _summary_notes(metrics):
+        parts += [note, ""]
     parts += ["## Per class (all pairs)", "", _md_table(*_per_class_table(metrics)), ""]
     parts += ["## Confusion (all pairs; rows gold, columns predicted)", ""]
     parts += [_md_table(*_confusion_table(metrics["confusion"], labels)), ""]
@@ -158,6 +161,7 @@ def render_html(
     body = ["<h1>Evaluation report</h1>", "<ul>"]
     body += [f"<li>{_e(key)}: {_e(value)}</li>" for key, value in _run_lines(metrics)]
     body += ["</ul>", "<h2>Summary</h2>", _html_table(SUMMARY_HEADERS, summary_rows(metrics))]
+    body += [f"<p>{_e(note)}</p>" for note in _summary_notes(metrics)]
     body += ["<h2>Per class (all pairs)</h2>", _html_table(*_per_class_table(metrics))]
     body += ["<h2>Confusion (all pairs; rows gold, columns predicted)</h2>"]
     body += [_html_table(*_confusion_table(metrics["confusion"], labels))]
@@ -205,10 +209,38 @@ def _summary_row(name: str, section: Mapping[str, Any]) -> list[str]:
         str(section["n"]),
         f"{section['accuracy']:.4f}",
         f"{section['macro_f1']:.4f}",
+        f"{section['balanced_accuracy']:.4f}" if "balanced_accuracy" in section else "-",
         *(f"{value:.4f}" if value is not None else "-" for value in f1),
         f"{section['ece']:.4f}" if "ece" in section else "-",
         f"{section.get('pairs_per_second', 0.0):.1f}",
     ]
+
+
+_BINARY_NOTE = (
+    "`bal_acc_binary`: balanced accuracy of entailment vs not (the most probable label is "
+    "entailment, or not), for data sets whose pairs carry `label_binary`."
+)
+
+
+def _summary_notes(metrics: Mapping[str, Any]) -> list[str]:
+    """What the summary table needs said: data sets read in sentence windows, and what
+    ``bal_acc_binary`` is when a data set has it."""
+    datasets = metrics.get("datasets") or {}
+    notes = []
+    windowed = [
+        f"{name} ({section['windows_scored']:,} windows of up to "
+        f"{section['window_sentences']} sentence(s))"
+        for name, section in datasets.items()
+        if section.get("windows")
+    ]
+    if windowed:
+        notes.append(
+            "Premises read in sentence windows (max entailment / max contradiction over the "
+            "windows): " + ", ".join(windowed) + "."
+        )
+    if any("balanced_accuracy" in s for s in (metrics, *datasets.values())):
+        notes.append(_BINARY_NOTE)
+    return notes
 
 
 def _run_lines(metrics: Mapping[str, Any]) -> list[tuple[str, Any]]:

@@ -20,13 +20,20 @@ from evaluation.datasets import (
     PAIR_FORMATS,
     DatasetError,
     PairDataset,
+    carries_split,
     detect_format,
     read_claims,
     read_pairs,
 )
 from evaluation.gate import DEFAULT_TOLERANCE, load_metrics
 from evaluation.report import SUMMARY_HEADERS, format_table, summary_rows
-from evaluation.runner import DEFAULT_BATCH_SIZE, CheckFn, ScoreFn, run_evaluation
+from evaluation.runner import (
+    DEFAULT_BATCH_SIZE,
+    WINDOW_MODES,
+    CheckFn,
+    ScoreFn,
+    run_evaluation,
+)
 from service.cli.context import group_quiet, open_services
 from service.cli.errors import FactcheckCommand
 from service.container import Services
@@ -77,7 +84,27 @@ def claim_checker(services: Services) -> CheckFn:
     default=None,
     help="Format of every --pairs file; detected from each file when omitted.",
 )
-@click.option("--split", default=None, help="SICK files only: keep this SemEval_set (TEST).")
+@click.option(
+    "--split",
+    default=None,
+    help="Keep this split of the files that have one: SICK's SemEval_set (TEST), or the "
+    "'split' field of JSON lines (FRANK's test); other files are read whole.",
+)
+@click.option(
+    "--windows",
+    type=click.Choice(WINDOW_MODES),
+    default="none",
+    show_default=True,
+    help="sentence: read each premise as a document, in sentence windows (max entailment / "
+    "max contradiction, as POST /verify does), for data sets of whole articles (FRANK).",
+)
+@click.option(
+    "--window-sentences",
+    type=click.IntRange(1, 3),
+    default=1,
+    show_default=True,
+    help="With --windows sentence: windows of up to this many consecutive sentences.",
+)
 @click.option(
     "--claims",
     "claims_file",
@@ -136,6 +163,8 @@ def evaluate_command(
     pairs_files: tuple[Path, ...],
     fmt: str | None,
     split: str | None,
+    windows: str,
+    window_sentences: int,
     claims_file: Path | None,
     model: str | None,
     out_dir: Path,
@@ -162,6 +191,8 @@ def evaluate_command(
         "claims": str(claims_file) if claims_file else None,
         "limit": limit,
         "baseline": str(baseline) if baseline else None,
+        "windows": windows,
+        "window_sentences": window_sentences if windows != "none" else None,
     }
     result = run_evaluation(
         score_fn,
@@ -174,6 +205,8 @@ def evaluate_command(
         batch_size=batch_size,
         show_progress_bar=progress and not group_quiet(ctx),
         run_info=run_info,
+        windows=windows,
+        window_sentences=window_sentences,
     )
 
     metrics = result.metrics
@@ -200,13 +233,18 @@ def evaluate_command(
 def _read_datasets(
     paths: tuple[Path, ...], fmt: str | None, split: str | None, limit: int | None
 ) -> list[PairDataset]:
-    """Read every pairs file; ``split`` applies to the SICK ones and must match one."""
+    """Read every pairs file; ``split`` applies to the files that have splits (SICK, JSON
+    lines with a ``split`` field), and at least one must."""
     formats = [fmt or detect_format(path) for path in paths]
-    if split is not None and "sick" not in formats:
-        raise DatasetError(f"--split {split} applies to SICK files, and no --pairs file is one")
+    by_split = [split is not None and carries_split(p, f) for p, f in zip(paths, formats)]
+    if split is not None and not any(by_split):
+        raise DatasetError(
+            f"--split {split} applies to SICK files and to JSON lines with a 'split' field, "
+            "and no --pairs file is one"
+        )
     datasets = [
-        read_pairs(path, fmt_, split if fmt_ == "sick" else None, limit)
-        for path, fmt_ in zip(paths, formats)
+        read_pairs(path, fmt_, split if use_split else None, limit)
+        for path, fmt_, use_split in zip(paths, formats, by_split)
     ]
     seen: dict[str, int] = {}
     unique = []
