@@ -19,9 +19,9 @@ import numpy as np
 from models.labels import NLI_LABELS
 from models.windows import Window, aggregate_windows, sentence_windows
 from service.articles import Article, make_article
-from service.claims import Claim
+from service.claims import Claim, extract_claims
 from service.engine import FactChecker
-from service.errors import ArticleNotFound, InvalidInput
+from service.errors import ArticleNotFound, InvalidInput, TooLarge
 from service.inputs import (
     MAX_DOCUMENT_CHARS,
     MAX_VERIFY_CLAIM_CHARS,
@@ -30,6 +30,7 @@ from service.inputs import (
 )
 from service.scoring import PairScorer, probabilities
 from service.store.redis_cache import RedisCache, cache_key
+from service.sweep import Sweeper, SweepState
 from service.verdicts import Contradiction, Evidence, Verdict, VerdictLabel, label_of
 
 logger = logging.getLogger(__name__)
@@ -157,9 +158,12 @@ class ArticlePage:
 
 @dataclass(frozen=True)
 class ContradictionPage:
+    """``sweep``: how far the background sweep is (``None``: swept to the end here)."""
+
     contradictions: tuple[Contradiction, ...]
     count: int
     corpus_version: str
+    sweep: SweepState | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ class Limits:
     max_claim_chars: int = 2_000
     max_text_chars: int = 200_000
     max_pairs: int = 256
+    max_flag_sentences: int = 3_000
     max_verify_claim_chars: int = MAX_VERIFY_CLAIM_CHARS
     max_document_chars: int = MAX_DOCUMENT_CHARS
 
@@ -213,8 +218,11 @@ class CheckService:
         cache: RedisCache | None,
         model: ModelInfo,
         limits: Limits | None = None,
+        sweeper: Sweeper | None = None,
     ) -> None:
         self.engine = engine
+        self.sweeper = sweeper
+        self.sweep_on_ingest = True
         self.scorer = scorer
         self.cache = cache
         self.model = model
@@ -275,6 +283,13 @@ class CheckService:
         :raises InvalidInput: the text is empty or longer than ``max_text_chars``.
         """
         require_text(text, "text", self.limits.max_text_chars)
+        sentences = len(extract_claims("submitted", text))
+        if sentences > self.limits.max_flag_sentences:
+            raise TooLarge(
+                f"text has {sentences:,} sentences; the limit is "
+                f"{self.limits.max_flag_sentences:,} a request (max_flag_sentences)",
+                field=("text",),
+            )
         corpus_version = self._refresh()
         threshold = self.engine.params.decision_threshold
         flags = []
@@ -384,6 +399,8 @@ class CheckService:
             result = self.engine.ingest([article])[0]
             stored = self.engine.store.get_article(result.article_id)
             out.append(Ingested(stored or article, result.added, result.claims))
+        if self.sweeper is not None and self.sweep_on_ingest and any(i.added for i in out):
+            self.sweeper.kick()
         return out
 
     def ingest_text(
@@ -442,12 +459,26 @@ class CheckService:
 
     # -- the corpus -----------------------------------------------------------------------
 
-    def contradictions(self, *, limit: int | None = None, offset: int = 0) -> ContradictionPage:
-        """A page of the corpus-wide contradictions, most probable first."""
+    def contradictions(
+        self, *, limit: int | None = None, offset: int = 0, wait_s: float | None = None
+    ) -> ContradictionPage:
+        """A page of the corpus-wide contradictions, most probable first.
+
+        :param wait_s: ``None``: run the sweep to the end first (the command line). A
+            number (the API): never sweep here; wake the background sweeper, wait for it
+            at most this long, and answer from the store with the sweep's state.
+        """
         corpus_version = self._refresh()
-        found = self.engine.contradictions()
+        state = None
+        if wait_s is None or self.sweeper is None:
+            found = self.engine.contradictions()
+        else:
+            self.sweeper.kick()
+            self.sweeper.wait(wait_s)
+            state = self.sweeper.state()
+            found = self.engine.stored_contradictions()
         end = None if limit is None else offset + limit
-        return ContradictionPage(tuple(found[offset:end]), len(found), corpus_version)
+        return ContradictionPage(tuple(found[offset:end]), len(found), corpus_version, state)
 
     def corpus_info(self) -> CorpusInfo:
         version = self._refresh()

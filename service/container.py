@@ -27,12 +27,13 @@ from service.articles import read_articles
 from service.checks import CheckService, Limits, ModelInfo
 from service.engine import EngineParams, FactChecker
 from service.errors import ModelUnavailable
-from service.scoring import PairScorer
+from service.scoring import PairScorer, ScoringGate
 from service.settings import Settings
 from service.store.corpus import CorpusStore
 from service.store.embedded_redis import EmbeddedRedis
 from service.store.pair_cache import PairCache, checkpoint_fingerprint
 from service.store.redis_cache import CacheObserver, RedisCache
+from service.sweep import Sweeper
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def engine_params(settings: Settings) -> EngineParams:
         decision_threshold=settings.decision_threshold,
         max_claim_chars=settings.max_claim_chars,
         max_text_chars=settings.max_text_chars,
+        sweep_batch_claims=settings.sweep_batch_claims,
     )
 
 
@@ -269,7 +271,12 @@ class Services:
 
         def make() -> PairCache:
             raw = self._given_scorer or self._score_with_nli
-            return PairCache(raw, self.cache, model_version=self.model_version)
+            gate = ScoringGate(
+                self.settings.scoring_workers,
+                max_waiting=self.settings.scoring_queue_size,
+                wait_timeout_s=self.settings.scoring_wait_s,
+            )
+            return PairCache(raw, self.cache, model_version=self.model_version, gate=gate)
 
         return self._once("scorer", make)
 
@@ -316,10 +323,27 @@ class Services:
                 max_text_chars=self.settings.max_text_chars,
                 max_pairs=self.settings.max_pairs_per_request,
                 max_document_chars=self.settings.max_text_chars,
+                max_flag_sentences=self.settings.max_flag_sentences,
             )
-            return CheckService(self.engine, self.scorer, self.cache, self.model, limits)
+            checks = CheckService(
+                self.engine, self.scorer, self.cache, self.model, limits, sweeper=self.sweeper
+            )
+            checks.sweep_on_ingest = self.settings.sweep_on_ingest
+            return checks
 
         return self._once("checks", make)
+
+    @property
+    def sweeper(self) -> Sweeper:
+        """The background contradiction sweep over the engine's corpus (started on its
+        first kick: the server kicks it at start-up)."""
+
+        def make() -> Sweeper:
+            sweeper = Sweeper(self.engine)
+            self._closers.append(sweeper.close)
+            return sweeper
+
+        return self._once("sweeper", make)
 
     # -- life cycle -----------------------------------------------------------------------
 

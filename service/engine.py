@@ -7,6 +7,7 @@ is the engine behind it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterable, Sequence
@@ -17,12 +18,12 @@ import numpy as np
 from models.embedder import Embedder
 from models.labels import LABEL2ID
 from service.articles import MAX_ARTICLE_CHARS, Article, make_article
-from service.claims import CLAIMS_VERSION, extract_claims
+from service.claims import CLAIMS_VERSION, Claim, extract_claims
 from service.inputs import MAX_CLAIM_CHARS, require_text
 from service.live_corpus import Hit, LiveCorpus
-from service.pairing import CandidatePair, DuplicateGroups, candidate_pairs
+from service.pairing import CandidatePair, DuplicateGroups, candidate_pairs, may_pair
 from service.scoring import PairScorer, probabilities, score_both_directions
-from service.store.corpus import CorpusStore
+from service.store.corpus import CorpusStore, SweptPair
 from service.topics import same_topic
 from service.vectors import embed_claims
 from service.verdicts import Contradiction, Evidence, Verdict, aggregate_verdict, label_of
@@ -60,6 +61,7 @@ class EngineParams:
     decision_threshold: float = 0.5
     max_claim_chars: int = MAX_CLAIM_CHARS
     max_text_chars: int = MAX_ARTICLE_CHARS
+    sweep_batch_claims: int = 64
 
 
 class FactChecker:
@@ -87,7 +89,6 @@ class FactChecker:
         self._corpus: LiveCorpus | None = None
         self._warm_lock = threading.Lock()
         self._sweep_lock = threading.Lock()
-        self._contradictions: tuple[str, list[Contradiction]] | None = None
 
     # -- corpus -----------------------------------------------------------------------
 
@@ -260,23 +261,106 @@ class FactChecker:
     # -- corpus-wide contradictions ---------------------------------------------------
 
     def contradictions(self, top: int | None = None) -> list[Contradiction]:
-        """Contradicting claim pairs across the corpus, most probable first.
-
-        Computed once per corpus version, on a snapshot of the corpus: candidate pairs from
-        the vector index (at most n·k), each scored in both directions; a pair counts when
-        the more contradicting direction's most probable label is contradiction and the two
-        claims are on the same topic (:func:`service.topics.same_topic`). Ingests go on
-        while a sweep runs; one sweep runs at a time.
-        """
-        corpus = self.corpus
-        with self._sweep_lock:
-            cached = self._contradictions
-            if cached is None or cached[0] != corpus.version:
-                snapshot = corpus.snapshot()
-                cached = (snapshot.version, self._find_contradictions(snapshot))
-                self._contradictions = cached
-        found = cached[1]
+        """Contradicting claim pairs across the corpus, most probable first: the sweep run
+        to the end here and now (what the command line does), then read from the store.
+        The API never calls this in a request; it reads :meth:`stored_contradictions` while
+        a :class:`~service.sweep.Sweeper` runs :meth:`sweep` in the background."""
+        self.refresh()
+        self.sweep()
+        found = self.stored_contradictions()
         return found if top is None else found[:top]
+
+    def stored_contradictions(self) -> list[Contradiction]:
+        """The contradictions the sweep has stored so far, most probable first; a
+        near-duplicate pair (same two sentences from other articles) is listed once."""
+        found, seen = [], set()
+        for (a, title_a), (b, title_b), similarity, probs in self.store.swept_contradictions():
+            texts = frozenset((" ".join(a.text.split()), " ".join(b.text.split())))
+            if texts in seen:
+                continue
+            seen.add(texts)
+            p = {k: round(v, 4) for k, v in probabilities(probs).items()}
+            found.append(Contradiction(a, b, title_a, title_b, round(similarity, 4), p))
+        return found
+
+    def sweep(self, *, background: bool = False, stop: threading.Event | None = None) -> int:
+        """Pair every claim the sweep has not seen yet with the corpus, one unit of work
+        (:meth:`sweep_batch`) at a time, each recorded in the store when done, so an
+        interrupted sweep resumes where it stopped. One sweep runs at a time per process.
+
+        :param background: give way to requests in the scoring pool.
+        :param stop: set to stop after the current unit.
+        :returns: the claims swept.
+        """
+        done = 0
+        with self._sweep_lock:
+            while not (stop is not None and stop.is_set()):
+                keys = self.store.unswept_keys(self.params.sweep_batch_claims)
+                if not keys:
+                    break
+                self.store.save_sweep(keys, self.sweep_batch(keys, background=background))
+                done += len(keys)
+        return done
+
+    def sweep_batch(self, keys: Sequence[int], *, background: bool = False) -> list[SweptPair]:
+        """One unit of the corpus-wide sweep: the contradictions between the claims
+        ``keys`` and the rest of the corpus. Inputs (claim keys) and outputs
+        (:class:`~service.store.corpus.SweptPair`) are plain rows of the store, so a unit
+        can run anywhere that has the corpus.
+
+        Each claim proposes its ``top_k`` most similar claims (not near-duplicates, and
+        :func:`~service.pairing.may_pair`); each pair is scored in both directions; it
+        counts when the more contradicting direction's most probable label is
+        contradiction and the claims are on the same topic (:func:`same_topic`). Only
+        pairs that involve ``keys`` are scored: adding claims never re-scores old pairs.
+        """
+        params = self.params
+        corpus = self.corpus
+        known, claims, vectors = corpus.entries(keys)
+        if not known:
+            return []
+        fetch = min(max(corpus.claim_count, 1), 3 * params.top_k + 1)
+        neighbour_keys, sims = corpus.search(vectors, fetch)
+        neighbours = corpus.claims_of({int(k) for k in neighbour_keys.ravel() if k >= 0})
+        common = corpus.common_cues()
+        candidates: dict[tuple[int, int], tuple[Claim, Claim, int, int, float]] = {}
+        for key, claim, row_keys, row_sims in zip(known, claims, neighbour_keys, sims):
+            proposed = 0
+            for other_key, sim in zip(row_keys, row_sims):
+                if proposed >= params.top_k or sim < params.min_similarity:
+                    break
+                other = neighbours.get(int(other_key))
+                if other is None or int(other_key) == key or sim >= params.duplicate_similarity:
+                    continue
+                if not may_pair(claim, other):
+                    continue
+                proposed += 1
+                pair = (min(key, int(other_key)), max(key, int(other_key)))
+                candidates.setdefault(pair, (claim, other, key, int(other_key), float(sim)))
+        rows = list(candidates.values())
+        scorer = self.scorer
+        if background and getattr(scorer, "gate", None) is not None:
+            scorer = functools.partial(scorer, background=True)
+        probs = score_both_directions(scorer, [(r[0].text, r[1].text) for r in rows])
+        found = []
+        for (a, b, key_a, key_b, similarity), both in zip(rows, probs):
+            direction = int(np.argmax(both[:, _CONTRADICTION]))
+            p = probabilities(both[direction])
+            if label_of(p) != "contradiction":
+                continue
+            if not same_topic(
+                a.context or a.text,
+                b.context or b.text,
+                similarity,
+                common_cues=common,
+                topic_similarity=params.topic_similarity,
+            ):
+                continue
+            premise, hypothesis = (key_a, key_b) if direction == 0 else (key_b, key_a)
+            found.append(
+                SweptPair(premise, hypothesis, similarity, tuple(float(x) for x in both[direction]))
+            )
+        return found
 
     def candidate_pairs(self, snapshot=None) -> tuple[list[CandidatePair], DuplicateGroups]:
         """Candidate pairs of the corpus (or of ``snapshot``); positions index its claims."""
@@ -290,38 +374,3 @@ class FactChecker:
             min_similarity=self.params.min_similarity,
             duplicate_similarity=self.params.duplicate_similarity,
         )
-
-    def _find_contradictions(self, snapshot) -> list[Contradiction]:
-        pairs, _groups = self.candidate_pairs(snapshot)
-        claims = snapshot.claims
-        texts = [(claims[p.a].text, claims[p.b].text) for p in pairs]
-        probs = score_both_directions(self.scorer, texts)
-        found = []
-        for pair, both in zip(pairs, probs):
-            direction = int(np.argmax(both[:, _CONTRADICTION]))
-            p = {k: round(v, 4) for k, v in probabilities(both[direction]).items()}
-            if label_of(p) != "contradiction":
-                continue
-            a, b = claims[pair.a], claims[pair.b]
-            if not same_topic(
-                a.context or a.text,
-                b.context or b.text,
-                pair.similarity,
-                common_cues=snapshot.common_cues,
-                topic_similarity=self.params.topic_similarity,
-            ):
-                continue
-            if direction == 1:
-                a, b = b, a
-            found.append(
-                Contradiction(
-                    a,
-                    b,
-                    snapshot.titles.get(a.article_id),
-                    snapshot.titles.get(b.article_id),
-                    round(pair.similarity, 4),
-                    p,
-                )
-            )
-        found.sort(key=lambda c: -c.contradiction)
-        return found

@@ -50,3 +50,15 @@ class CorpusError(FactcheckError, RuntimeError):
 
 class ModelUnavailable(FactcheckError, RuntimeError):
     """A configured model cannot be loaded (missing checkpoint, no NLI labels...)."""
+
+
+class Overloaded(FactcheckError, RuntimeError):
+    """Too much scoring is queued already: try again after ``retry_after_s`` seconds."""
+
+    def __init__(self, message: str, *, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class TooLarge(InvalidInput):
+    """A request over one of its budgets (sentences per /flag...): 413, naming the limit."""

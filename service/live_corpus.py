@@ -228,6 +228,29 @@ class LiveCorpus:
             ]
             return self._version, hits, self._cues.common()
 
+    def entries(self, keys: Sequence[int]) -> tuple[list[int], list[Claim], np.ndarray]:
+        """The claims of ``keys`` that are in the corpus, their keys and vectors."""
+        self.load()
+        with self._lock:
+            known = [int(k) for k in keys if int(k) in self._claims]
+            claims = [self._claims[k] for k in known]
+            vectors = (
+                np.stack([self._vectors[k] for k in known])
+                if known
+                else np.zeros((0, self.dim), np.float32)
+            )
+        return known, claims, vectors
+
+    def claims_of(self, keys: Sequence[int]) -> dict[int, Claim]:
+        self.load()
+        with self._lock:
+            return {int(k): c for k in keys if (c := self._claims.get(int(k))) is not None}
+
+    def common_cues(self) -> frozenset[str]:
+        self.load()
+        with self._lock:
+            return self._cues.common()
+
     def snapshot(self) -> Snapshot:
         """The whole corpus at its current version (copies of the lists, O(claims))."""
         self.load()

@@ -126,6 +126,31 @@ class Settings(BaseSettings):
     max_pairs_per_request: int = Field(
         default=256, ge=1, description="Most (premise, hypothesis) pairs one POST /pairs scores."
     )
+    scoring_workers: int = Field(
+        default=1, ge=1, le=64, description="NLI model calls that may run at once."
+    )
+    scoring_queue_size: int = Field(
+        default=8,
+        ge=0,
+        description="Requests that may wait for the NLI model; one more gets 503 with "
+        "Retry-After instead of waiting.",
+    )
+    scoring_wait_s: float = Field(
+        default=30.0, gt=0, description="Longest a request waits for the NLI model (s): 503."
+    )
+    max_flag_sentences: int = Field(
+        default=3_000, ge=1, description="Most sentences one POST /flag checks (413 beyond)."
+    )
+    sweep_on_ingest: bool = Field(
+        default=True,
+        description="Start the background contradiction sweep when an article is added "
+        "(otherwise on the next GET /contradictions).",
+    )
+    sweep_batch_claims: int = Field(
+        default=64,
+        ge=1,
+        description="Claims per unit of work of the background contradiction sweep.",
+    )
     claimreview_author: str = Field(
         default="factcheck",
         description="Organisation named as the author of ClaimReview JSON-LD "

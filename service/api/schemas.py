@@ -321,6 +321,7 @@ class PairIn(RequestModel):
 class PairsRequest(RequestModel):
     pairs: list[PairIn] = Field(
         min_length=1,
+        max_length=256,
         description="At most max_pairs_per_request pairs (default 256); each text at most "
         "max_claim_chars characters.",
     )
@@ -346,17 +347,35 @@ class PairsResponse(BaseModel):
         )
 
 
+class SweepPublic(BaseModel):
+    state: Literal["running", "done"] = Field(
+        description="running: the background sweep has not paired every claim yet, so the "
+        "list may grow; ask again later (or with ?wait=)."
+    )
+    pending_claims: int
+    claims: int
+
+
 class ContradictionsPublic(BaseModel):
     data: list[ContradictionPublic]
-    count: int = Field(description="Contradictions found in the whole corpus.")
+    count: int = Field(description="Contradictions found in the whole corpus (so far).")
     corpus_version: str
+    sweep: SweepPublic | None = Field(default=None, description="The sweep's progress.")
 
     @classmethod
     def of(cls, page: checks.ContradictionPage) -> ContradictionsPublic:
+        sweep = page.sweep
         return cls(
             data=[ContradictionPublic.of(c) for c in page.contradictions],
             count=page.count,
             corpus_version=page.corpus_version,
+            sweep=None
+            if sweep is None
+            else SweepPublic(
+                state="running" if sweep.running else "done",
+                pending_claims=sweep.pending,
+                claims=sweep.claims,
+            ),
         )
 
 

@@ -42,7 +42,28 @@ CREATE TABLE IF NOT EXISTS claims (
     UNIQUE (article_id, idx)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS contradictions (
+    lo INTEGER NOT NULL REFERENCES claims(rowid) ON DELETE CASCADE,
+    hi INTEGER NOT NULL REFERENCES claims(rowid) ON DELETE CASCADE,
+    premise INTEGER NOT NULL,
+    similarity REAL NOT NULL,
+    entailment REAL NOT NULL, neutral REAL NOT NULL, contradiction REAL NOT NULL,
+    PRIMARY KEY (lo, hi)
+);
 """
+
+_CLAIM_COLUMNS = "c.rowid, c.article_id, c.idx, c.text, c.start, c.end, c.speaker, c.context"
+
+
+@dataclass(frozen=True)
+class SweptPair:
+    """An output of the contradiction sweep: claim ``premise`` contradicts claim
+    ``hypothesis`` (keys), with the probabilities of that direction."""
+
+    premise: int
+    hypothesis: int
+    similarity: float
+    probabilities: tuple[float, float, float]
 
 
 _INSERT_CLAIM = (
@@ -103,6 +124,9 @@ class CorpusStore:
             columns = {row[1] for row in conn.execute("PRAGMA table_info(claims)")}
             if "context" not in columns:
                 conn.execute("ALTER TABLE claims ADD COLUMN context TEXT")
+            if "swept" not in columns:
+                # 0 until the contradiction sweep has paired the claim with the corpus.
+                conn.execute("ALTER TABLE claims ADD COLUMN swept INTEGER NOT NULL DEFAULT 0")
             if conn.execute("SELECT 1 FROM meta WHERE key='ids_xor'").fetchone() is None:
                 digest = 0
                 for (article_id,) in conn.execute("SELECT id FROM articles"):
@@ -282,6 +306,75 @@ class CorpusStore:
             return claims, np.zeros((0, 0), dtype=np.float32)
         vectors = np.stack([np.frombuffer(row[8], dtype=np.float32) for row in rows])
         return claims, vectors
+
+    # -- the contradiction sweep's inputs and outputs ---------------------------------
+
+    def unswept_keys(self, limit: int) -> list[int]:
+        """The next batch of claims the sweep has not paired yet (oldest first)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT rowid FROM claims WHERE swept=0 ORDER BY rowid LIMIT ?", (limit,)
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def sweep_progress(self) -> tuple[int, int]:
+        """``(claims not swept yet, all claims)``."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT COALESCE(SUM(swept=0), 0), COUNT(*) FROM claims"
+            ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def save_sweep(self, keys: Iterable[int], found: Iterable[SweptPair]) -> None:
+        """Record one finished unit of the sweep in one transaction: its contradictions,
+        and its claims as swept (claims deleted meanwhile take their pairs with them)."""
+        keys = list(keys)
+        with self._transaction() as conn:
+            live = {
+                row[0]
+                for chunk in _chunks(keys)
+                for row in conn.execute(
+                    f"SELECT rowid FROM claims WHERE rowid IN ({_marks(chunk)})", chunk
+                )
+            }
+            for pair in found:
+                lo, hi = sorted((pair.premise, pair.hypothesis))
+                known = conn.execute(
+                    "SELECT COUNT(*) FROM claims WHERE rowid IN (?, ?)", (lo, hi)
+                ).fetchone()[0]
+                if known != 2:
+                    continue
+                conn.execute(
+                    "INSERT OR REPLACE INTO contradictions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (lo, hi, pair.premise, pair.similarity, *map(float, pair.probabilities)),
+                )
+            conn.executemany("UPDATE claims SET swept=1 WHERE rowid=?", [(k,) for k in live])
+
+    def swept_contradictions(self) -> list[tuple]:
+        """Every stored contradiction: ``((premise, its title), (hypothesis, its title),
+        similarity, probabilities)``, most probable first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT x.premise, x.lo, x.hi, x.similarity,"
+                " x.entailment, x.neutral, x.contradiction"
+                " FROM contradictions x ORDER BY x.contradiction DESC, x.lo, x.hi"
+            ).fetchall()
+            keys = sorted({k for row in rows for k in row[1:3]})
+            claims = {}
+            for chunk in _chunks(keys):
+                for row in self._conn.execute(
+                    f"SELECT {_CLAIM_COLUMNS}, a.title FROM claims c JOIN articles a"
+                    f" ON a.id = c.article_id WHERE c.rowid IN ({_marks(chunk)})",
+                    chunk,
+                ):
+                    claims[row[0]] = (Claim(*row[1:7], context=row[7]), row[8])
+        out = []
+        for premise, lo, hi, similarity, *probs in rows:
+            if lo not in claims or hi not in claims:
+                continue
+            hypothesis = hi if premise == lo else lo
+            out.append((claims[premise], claims[hypothesis], similarity, tuple(probs)))
+        return out
 
     def version(self) -> str:
         """A digest of the embedder, the claim extractor's version and the set of stored

@@ -4,13 +4,17 @@ that keys them."""
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from service.scoring import ScoringGate
 from service.store.redis_cache import KEY_PREFIX, CacheObserver, RedisCache
+
+#: Pairs scored per turn in the scoring pool: a long request (a 200,000-character draft)
+#: gives way to others between chunks instead of holding the model for a minute.
+CHUNK_PAIRS = 64
 
 
 def checkpoint_fingerprint(name_or_path: str) -> str:
@@ -42,8 +46,9 @@ class PairCache:
     answers in Redis: one MGET per batch, only the misses (each distinct pair once) go to
     ``scorer``, and they are written back in one pipeline.
 
-    Calls to ``scorer`` are serialised, since a model's tokenizer is not safe to share
-    between threads. With ``cache=None`` or Redis down, every pair goes to the model.
+    Calls to ``scorer`` go through ``gate`` (a bounded pool, one model call at a time by
+    default, since a model's tokenizer is not safe to share between threads), in chunks of
+    :data:`CHUNK_PAIRS`. With ``cache=None`` or Redis down, every pair goes to the model.
 
     :param scorer: e.g. ``NliModel.predict_pairs``.
     :param model_version: part of every key, e.g. :func:`checkpoint_fingerprint` of the model.
@@ -56,14 +61,19 @@ class PairCache:
         *,
         model_version: str,
         observer: CacheObserver | None = None,
+        gate: ScoringGate | None = None,
     ) -> None:
         self.scorer = scorer
         self.cache = cache
         self.model_version = model_version
         self.observer = observer if observer is not None else getattr(cache, "observer", None)
-        self._model_lock = threading.Lock()
+        self.gate = gate or ScoringGate(1, max_waiting=1_000_000, wait_timeout_s=86_400.0)
 
-    def __call__(self, pairs: Sequence[tuple[str, str]]) -> np.ndarray:
+    def __call__(self, pairs: Sequence[tuple[str, str]], *, background: bool = False) -> np.ndarray:
+        """Probabilities of ``pairs``; ``background``: give way to requests (the sweep).
+
+        :raises Overloaded: the scoring pool's queue is full (requests only).
+        """
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         if not len(pairs):
             return out
@@ -79,10 +89,12 @@ class PairCache:
             first = {}
             for key, pair in zip(keys, pairs):
                 first.setdefault(key, pair)
-            with self._model_lock:
-                probs = np.asarray(self.scorer([first[k] for k in missing]), dtype=np.float32)
-            for key, row in zip(missing, probs):
-                found[key] = row
+            for start in range(0, len(missing), CHUNK_PAIRS):
+                chunk = missing[start : start + CHUNK_PAIRS]
+                with self.gate.slot(background=background):
+                    probs = np.asarray(self.scorer([first[k] for k in chunk]), dtype=np.float32)
+                for key, row in zip(chunk, probs):
+                    found[key] = row
             if self.cache is not None:
                 self.cache.set_many({k: found[k].tobytes() for k in missing})
         if self.observer is not None:

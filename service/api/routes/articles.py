@@ -48,7 +48,7 @@ def create_article(body: ArticleCreate, checks: ChecksDep, response: Response) -
 def list_articles(
     checks: ChecksDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> ArticlesPublic:
     """Articles in the order they were added (without their text)."""
     return ArticlesPublic.of_page(checks.list_articles(limit=limit, offset=offset))

@@ -87,6 +87,8 @@ def app_settings(tmp_path_factory, template, redis_server):
             "redis_url": redis_server.url,
             "api_keys": [KEY],
             "redis_retry_after_s": 0.2,
+            # Background sweeps would run the counted scorer between a test's requests.
+            "sweep_on_ingest": False,
             **overrides,
         }
         return Settings(**values)
@@ -275,25 +277,25 @@ def test_flag_offsets_point_into_the_submitted_text(client):
 
 
 def test_contradictions_are_paged_and_include_the_brief_examples(client):
-    first = client.get("/contradictions", params={"limit": 3})
+    first = client.get("/contradictions", params={"limit": 3, "wait": 120})
     assert first.status_code == 200, first.text
     page = first.json()
-    both = client.get("/contradictions", params={"limit": 6}).json()
-    second = client.get("/contradictions", params={"limit": 3, "offset": 3}).json()
+    both = client.get("/contradictions", params={"limit": 6, "wait": 120}).json()
+    second = client.get("/contradictions", params={"limit": 3, "offset": 3, "wait": 120}).json()
     assert page["count"] == both["count"] == second["count"]
     assert page["data"] + second["data"] == both["data"]
     scores = [c["contradiction"] for c in both["data"]]
     assert scores == sorted(scores, reverse=True)
 
     require_shipped_nli()
-    everything = client.get("/contradictions", params={"limit": 100}).json()["data"]
+    everything = client.get("/contradictions", params={"limit": 100, "wait": 120}).json()["data"]
     joined = [f"{c['premise']['sentence']} || {c['hypothesis']['sentence']}" for c in everything]
     assert any("not been made aware of the accusations" in j and "baseless" in j for j in joined)
 
 
 def test_contradictions_include_the_kabulov_example(client):
     require_shipped_nli()
-    everything = client.get("/contradictions", params={"limit": 100}).json()["data"]
+    everything = client.get("/contradictions", params={"limit": 100, "wait": 120}).json()["data"]
     joined = [f"{c['premise']['sentence']} || {c['hypothesis']['sentence']}" for c in everything]
     assert any(
         "communication channels opened for sharing information" in j
