@@ -44,7 +44,7 @@ def serve(
     With one worker, the app's own services start (and stop) the embedded Redis when no
     ``settings.redis_url`` is set. With several, one embedded Redis is started here, from
     services built for that alone, and shared by all workers: they rebuild the app from the
-    environment, which gets this process's data directory and Redis URL.
+    environment (this process's data directory) and find the server by its data file.
 
     :param parts: passed on to :meth:`Services.build` (tests inject a scorer this way).
     :raises ModelUnavailable: the shipped NLI checkpoint is missing.
@@ -87,8 +87,9 @@ def serve(
         return
     with Services.build(settings) as shared:
         os.environ["FACTCHECK_DATA_DIR"] = str(settings.data_dir)
-        if shared.embedded_redis is not None:
-            os.environ["FACTCHECK_REDIS_URL"] = shared.embedded_redis.url
+        # Started (and owned) here; each worker finds it by its data file, uses it, and
+        # starts it again if it dies (service.store.embedded_redis).
+        shared.embedded_redis  # noqa: B018
         uvicorn.run(
             "service.api.serve:create_app_from_env",
             factory=True,

