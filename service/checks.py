@@ -182,12 +182,14 @@ class CacheInfo:
 
 @dataclass(frozen=True)
 class Health:
-    """``degraded``: answers are computed, but Redis does not answer (nothing is cached)."""
+    """``degraded``: answers are computed, but Redis does not answer (nothing is cached),
+    or the corpus store cannot take writes (``store`` says why)."""
 
     status: str
     model: ModelInfo
     corpus: CorpusInfo
     cache: CacheInfo | None
+    store: str = "ok"
 
 
 @dataclass(frozen=True)
@@ -494,8 +496,9 @@ class CheckService:
         cache = None
         if self.cache is not None:
             cache = CacheInfo(self.cache.backend, self.cache.display_url, self.cache.ping())
-        status = "degraded" if cache is not None and not cache.answers else "ok"
-        return Health(status, self.model, corpus, cache)
+        store = self.engine.store.state()
+        degraded = (cache is not None and not cache.answers) or store != "ok"
+        return Health("degraded" if degraded else "ok", self.model, corpus, cache, store)
 
 
 def _rounded(p) -> dict[str, float]:

@@ -48,6 +48,11 @@ class CorpusError(FactcheckError, RuntimeError):
     """The corpus store is unusable (for example, built with a different embedder)."""
 
 
+class StorageFull(CorpusError):
+    """The corpus cannot be written: the disk is full or the data directory read-only.
+    Nothing stored is lost; reads go on."""
+
+
 class ModelUnavailable(FactcheckError, RuntimeError):
     """A configured model cannot be loaded (missing checkpoint, no NLI labels...)."""
 

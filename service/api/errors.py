@@ -14,7 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from service.errors import FactcheckError, InvalidInput, NotFound, Overloaded, TooLarge
+from service.errors import (
+    FactcheckError,
+    InvalidInput,
+    NotFound,
+    Overloaded,
+    StorageFull,
+    TooLarge,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +38,9 @@ def domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         error = {"loc": ["body", *exc.field], "msg": str(exc), "type": "value_error"}
         return JSONResponse({"detail": [error]}, status_code=422)
+    if isinstance(exc, StorageFull):
+        logger.error("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse({"detail": str(exc)}, status_code=507)
     if isinstance(exc, Overloaded):
         return JSONResponse(
             {"detail": str(exc)},

@@ -478,6 +478,10 @@ class HealthPublic(BaseModel):
     model: ModelInfo
     corpus: CorpusInfo
     cache: CacheInfo | None = Field(description="None when the service runs without a cache.")
+    store: str = Field(
+        default="ok",
+        description="The corpus store: ok, read-only, disk full, or why it cannot be read.",
+    )
 
     @classmethod
     def of(cls, health: checks.Health) -> HealthPublic:
@@ -487,6 +491,7 @@ class HealthPublic(BaseModel):
             model=ModelInfo.of(health.model),
             corpus=CorpusInfo(**asdict(health.corpus)),
             cache=None if cache is None else CacheInfo(**asdict(cache)),
+            store=health.store,
         )
 
 

@@ -48,6 +48,7 @@ def serve(
 
     :param parts: passed on to :meth:`Services.build` (tests inject a scorer this way).
     :raises ModelUnavailable: the shipped NLI checkpoint is missing.
+    :raises CorpusError: the corpus store cannot be opened (corrupt, or not writable).
     """
     import uvicorn
 
@@ -58,6 +59,9 @@ def serve(
             f"the shipped NLI checkpoint is missing from {SHIPPED_CHECKPOINT_DIR}; set "
             "FACTCHECK_NLI_MODEL to a checkpoint directory"
         )
+    # A corrupt or unwritable corpus store: one line naming the file, before uvicorn starts.
+    with Services.build(settings, use_cache=False, seed_if_empty=False) as probe:
+        probe.store  # noqa: B018
     keys = accepted_keys(settings)
     base = f"http://{_client_host(host)}:{port}"
     echo(f"factcheck API on {base}  (docs: {base}/docs)")

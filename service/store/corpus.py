@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ import numpy as np
 
 from service.articles import Article
 from service.claims import CLAIMS_VERSION, Claim
-from service.errors import CorpusError
+from service.errors import CorpusError, StorageFull
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -108,15 +109,55 @@ class CorpusStore:
 
     def __init__(self, path: Path, embedder_name: str) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.embedder_name = embedder_name
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.executescript(_SCHEMA)
-        self._migrate()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise self._unusable(exc) from None
         self._check_embedder()
+
+    def _unusable(self, exc: BaseException) -> CorpusError:
+        """The one-line error for a store that cannot be opened or written."""
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if isinstance(exc, PermissionError) or "readonly" in text or "unable to open" in text:
+            return StorageFull(
+                f"cannot write the corpus store {self.path} ({text}); make "
+                f"{self.path.parent} writable or set FACTCHECK_DATA_DIR to another folder"
+            )
+        if "disk is full" in text or "No space left" in text:
+            return StorageFull(
+                f"the disk holding {self.path} is full ({text}); free some space: nothing "
+                "stored was lost"
+            )
+        return CorpusError(
+            f"{self.path} is not a usable corpus store ({text}); move it aside (re-ingest "
+            "the articles into a new one) or restore it from a backup"
+        )
+
+    def state(self) -> str:
+        """``ok``, or what is wrong with the store (for /health): ``read-only``,
+        ``disk full`` (less than 1 MB free), or the error reading it."""
+        import shutil
+
+        try:
+            with self._lock:
+                self._conn.execute("SELECT value FROM meta WHERE key='ids_xor'").fetchone()
+        except sqlite3.Error as exc:
+            return f"unreadable: {exc}"
+        if not os.access(self.path.parent, os.W_OK) or not os.access(self.path, os.W_OK):
+            return "read-only"
+        try:
+            if shutil.disk_usage(self.path.parent).free < 1_000_000:
+                return "disk full"
+        except OSError:
+            pass
+        return "ok"
 
     def _migrate(self) -> None:
         """Bring a store written by an older factcheck up to the current schema."""
@@ -152,8 +193,13 @@ class CorpusStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._conn:
-            yield self._conn
+        try:
+            with self._lock, self._conn:
+                yield self._conn
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
+            if isinstance(exc, sqlite3.IntegrityError):
+                raise
+            raise self._unusable(exc) from exc
 
     def close(self) -> None:
         self._conn.close()
