@@ -47,6 +47,7 @@ def engine_params(settings: Settings) -> EngineParams:
         min_similarity=settings.min_similarity,
         duplicate_similarity=settings.duplicate_similarity,
         topic_similarity=settings.topic_similarity,
+        topic_common_cue_share=settings.topic_common_cue_share,
         decision_threshold=settings.decision_threshold,
         max_claim_chars=settings.max_claim_chars,
         max_text_chars=settings.max_text_chars,

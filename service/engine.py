@@ -24,7 +24,7 @@ from service.live_corpus import Hit, LiveCorpus
 from service.pairing import CandidatePair, DuplicateGroups, candidate_pairs, may_pair
 from service.scoring import PairScorer, probabilities, score_both_directions
 from service.store.corpus import CorpusStore, SweptPair
-from service.topics import same_topic
+from service.topics import COMMON_CUE_SHARE, same_topic
 from service.vectors import embed_claims
 from service.verdicts import Contradiction, Evidence, Verdict, aggregate_verdict, label_of
 
@@ -58,6 +58,7 @@ class EngineParams:
     min_similarity: float = 0.45
     duplicate_similarity: float = 0.97
     topic_similarity: float = 0.5
+    topic_common_cue_share: float = COMMON_CUE_SHARE
     decision_threshold: float = 0.5
     max_claim_chars: int = MAX_CLAIM_CHARS
     max_text_chars: int = MAX_ARTICLE_CHARS
@@ -105,7 +106,11 @@ class FactChecker:
                 if self._corpus is None:
                     if self.store.claims_version != CLAIMS_VERSION:
                         self._reextract()
-                    self._corpus = LiveCorpus(self.store, self.embedder.dim).load()
+                    self._corpus = LiveCorpus(
+                        self.store,
+                        self.embedder.dim,
+                        common_cue_share=self.params.topic_common_cue_share,
+                    ).load()
         return self
 
     def _reextract(self) -> None:

@@ -24,7 +24,7 @@ from service.articles import Article
 from service.claims import Claim
 from service.store.corpus import CorpusStore, id_hash
 from service.store.index import ClaimIndex
-from service.topics import CueCounts
+from service.topics import COMMON_CUE_SHARE, CueCounts
 
 logger = logging.getLogger(__name__)
 
@@ -58,9 +58,13 @@ class LiveCorpus:
     :param store: the corpus store it mirrors; writes go through :meth:`add` and
         :meth:`delete`, which write the store first.
     :param dim: embedding dimension of the stored vectors.
+    :param common_cue_share: names and numbers in more than this share of the articles are
+        common (:class:`~service.topics.CueCounts`).
     """
 
-    def __init__(self, store: CorpusStore, dim: int) -> None:
+    def __init__(
+        self, store: CorpusStore, dim: int, *, common_cue_share: float = COMMON_CUE_SHARE
+    ) -> None:
         self.store = store
         self.dim = dim
         self._lock = threading.RLock()
@@ -70,7 +74,7 @@ class LiveCorpus:
         self._claims: dict[int, Claim] = {}
         self._vectors: dict[int, np.ndarray] = {}
         self._index = ClaimIndex(dim)
-        self._cues = CueCounts()
+        self._cues = CueCounts(common_cue_share)
         self._ids_digest = 0
         self._version = store.version_of(0)
 

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
         description="Cosine similarity at or above which two sentences count as the same topic "
         "even without a shared rare name or number (gate for contradictions).",
     )
+    topic_common_cue_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="A name or number found in more than this share (0-1) of the articles "
+        "is common to the corpus: two sentences that share only common ones are not on the "
+        "same topic unless similar enough (gate for contradictions and verdict evidence).",
+    )
     decision_threshold: float = Field(
         default=0.5,
         gt=0.0,

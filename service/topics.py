@@ -8,6 +8,9 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+#: Default share of the articles above which a cue is common (``Settings.topic_common_cue_share``).
+COMMON_CUE_SHARE = 0.5
+
 _NUMBER = re.compile(r"\d[\d,.]*")
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+")
 
@@ -38,13 +41,17 @@ def same_topic(
 class CueCounts:
     """How many articles mention each topic cue, kept up to date article by article.
 
-    :meth:`common` is the set of cues found in more than half of the articles (e.g. the
-    corpus's main countries): sharing one says little about two sentences being on the same
-    event. It is recomputed from the counts (not from the texts) only after a change.
-    Articles without claims do not count. Not thread-safe: the caller holds its lock.
+    :meth:`common` is the set of cues found in more than ``common_share`` of the articles
+    (half by default; e.g. the corpus's main countries): sharing one says little about two
+    sentences being on the same event. It is recomputed from the counts (not from the texts)
+    only after a change. Articles without claims do not count. Not thread-safe: the caller
+    holds its lock.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, common_share: float = COMMON_CUE_SHARE) -> None:
+        if not 0.0 <= common_share <= 1.0:
+            raise ValueError(f"common_share must lie in 0..1, got {common_share}")
+        self.common_share = common_share
         self._per_article: dict[str, frozenset[str]] = {}
         self._counts: Counter[str] = Counter()
         self._common: frozenset[str] | None = frozenset()
@@ -77,8 +84,8 @@ class CueCounts:
         self._common = None
 
     def common(self) -> frozenset[str]:
-        """Cues found in more than half of the articles."""
+        """Cues found in more than ``common_share`` of the articles."""
         if self._common is None:
-            half = max(len(self._per_article), 1) / 2
-            self._common = frozenset(cue for cue, n in self._counts.items() if n > half)
+            bar = max(len(self._per_article), 1) * self.common_share
+            self._common = frozenset(cue for cue, n in self._counts.items() if n > bar)
         return self._common

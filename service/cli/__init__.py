@@ -1,9 +1,9 @@
 """The ``factcheck`` command line: thin adapters over the same service calls as the API.
 
 The group lives here; each command lives in the module named after what it works on
-(``corpus``, ``checks``, ``serve``, ``evaluate``, ``bench``, ``train``). Commands get their
-settings and services from :mod:`service.cli.context`; their errors become one line in
-:mod:`service.cli.errors`.
+(``corpus``, ``checks``, ``serve``, ``evaluate``, ``tune``, ``bench``, ``train``). Commands
+get their settings and services from :mod:`service.cli.context`; their errors become one
+line in :mod:`service.cli.errors`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from service.cli.errors import FactcheckGroup
 from service.cli.evaluate import evaluate_command
 from service.cli.serve import serve
 from service.cli.train import train_nli
+from service.cli.tune import tune_verdicts_command
 from service.settings import Settings
 
 
@@ -71,6 +72,7 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool, cache: bool, data_dir: P
 for command in (ingest, contradictions, check, verify, pair, train_nli, serve, evaluate_command):
     cli.add_command(command)
 cli.add_command(bench_command)
+cli.add_command(tune_verdicts_command)
 
 
 def main() -> None:
