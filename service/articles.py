@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,27 @@ def validate_text(text: str, *, what: str = "text", max_chars: int = MAX_ARTICLE
     return text
 
 
+#: Bidirectional overrides, embeddings and isolates, and the marks: they can make a title
+#: read differently from what it says, so they never go into a stored title.
+_BIDI_CONTROLS = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+)
+
+
+def clean_title(title: str | None) -> str | None:
+    """``title`` without control characters (NUL, escapes...) and bidirectional-override
+    characters, whitespace collapsed; ``None`` when nothing visible is left."""
+    if title is None:
+        return None
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in title
+        if ch not in _BIDI_CONTROLS and (ch.isspace() or unicodedata.category(ch) != "Cc")
+    )
+    kept = " ".join(kept.split())
+    return kept or None
+
+
 def make_article(
     text: str,
     *,
@@ -68,7 +90,7 @@ def make_article(
     return Article(
         id=article_id(text),
         text=text,
-        title=title,
+        title=clean_title(title),
         source=source,
         url=url,
         published=published,

@@ -16,6 +16,7 @@ from service.api.errors import add_error_handlers
 from service.api.metrics import Metrics, MetricsMiddleware
 from service.api.routes import ROUTERS
 from service.api.routes.desk import router as desk_router
+from service.api.routes.docs import router as docs_router
 from service.api.security import accepted_keys
 from service.container import Services
 from service.settings import Settings, get_settings
@@ -74,6 +75,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Swagger UI from local files only (routes/docs.py); ReDoc has no offline build.
+        docs_url=None,
+        redoc_url=None,
     )
     # Added innermost first: metrics see every answer, CORS headers go on error answers too.
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
@@ -90,4 +94,5 @@ def create_app(
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(desk_router)
+    app.include_router(docs_router)
     return app

@@ -13,6 +13,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: Media type of :meth:`Metrics.render`.
@@ -84,6 +85,41 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+def _route_template(scope: Scope) -> str:
+    """The template of the route that answered, or that would have answered a request a
+    middleware refused (413, 400); ``(no route)`` for a path that no route serves."""
+    route = scope.get("route")
+    if getattr(route, "path", None):
+        return route.path
+    app = scope.get("app")
+    found = _match(getattr(getattr(app, "router", None), "routes", ()), scope)
+    return found or "(no route)"
+
+
+def _match(routes, scope: Scope, depth: int = 0) -> str | None:
+    for candidate in routes:
+        try:
+            match, child = candidate.matches(scope)
+        except Exception:  # a route that cannot judge this scope does not match it
+            continue
+        if match != Match.FULL:
+            continue
+        path = getattr(child.get("route"), "path", None) or getattr(candidate, "path", None)
+        if path:
+            return path
+        # A router included in another one (FastAPI's _IncludedRouter) matches first and
+        # picks its route later: look among its own routes.
+        inner = getattr(getattr(candidate, "original_router", None), "routes", None)
+        if inner is None:
+            inner = getattr(candidate, "routes", None)
+        if inner and depth < 4:
+            prefix = getattr(getattr(candidate, "original_router", None), "prefix", "") or ""
+            found = _match(inner, scope, depth + 1)
+            if found:
+                return found if found.startswith(prefix) else prefix + found
+    return None
+
+
 class MetricsMiddleware:
     """Counts and times every HTTP request, labelled by route template (``/articles/{id}``,
     never the raw path, to keep the label set small)."""
@@ -108,8 +144,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "unmatched"
+            template = _route_template(scope)
             method = scope["method"]
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - start)
             self.metrics.requests.labels(method, template, str(status)).inc()

@@ -1,0 +1,92 @@
+"""Issue 12: invisible-only input is empty input, titles lose control and bidi-override
+characters, /metrics names the real route of every request (refused ones and /openapi.json
+included), and /docs loads nothing from the internet."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.articles import clean_title
+from service.settings import Settings
+from tests.support import SEEDS, build_seeded_template, copy_corpus
+
+KEY = {"X-API-Key": "k"}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory, services, embedder):
+    template = build_seeded_template(tmp_path_factory.mktemp("seeded"), services)
+    settings = Settings(
+        data_dir=copy_corpus(template, tmp_path_factory.mktemp("data")),
+        seeds_dir=SEEDS,
+        api_keys=["k"],
+        max_body_bytes=10_000,
+        sweep_on_ingest=False,
+    )
+
+    def neutral(pairs):
+        import numpy as np
+
+        out = np.zeros((len(pairs), 3), np.float32)
+        out[:, 1] = 1
+        return out
+
+    app = create_app(settings, embedder=embedder, scorer=neutral, use_cache=False)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.mark.parametrize("text", ["\u200b", "\u200b\u200c\u2060\ufeff", " \u00ad\u200d "])
+def test_invisible_only_input_is_rejected_like_empty_input(client, text):
+    assert client.post("/check", json={"claim": text}).status_code == 422
+    assert client.post("/flag", json={"text": text}).status_code == 422
+    answer = client.post("/articles", json={"text": text}, headers=KEY)
+    assert answer.status_code == 422, answer.text
+
+
+def test_titles_lose_control_and_bidi_override_characters(client):
+    assert clean_title("Tal\x00ks \u202eend\u202c ok\x1b[31m") == "Talks end ok[31m"
+    assert clean_title("\u202e\x00") is None
+    created = client.post(
+        "/articles",
+        json={"text": "The port reopened on Tuesday after a week.", "title": "Port\x00 \u202eopen"},
+        headers=KEY,
+    )
+    assert created.status_code in (200, 201), created.text
+    assert created.json()["title"] == "Port open"
+
+
+def _requests_by_route(client) -> dict[tuple[str, str, str], float]:
+    text = client.get("/metrics").text
+    found = {}
+    pattern = (
+        r'factcheck_http_requests_total\{method="(\w+)",route="([^"]*)",status="(\d+)"\} (\S+)'
+    )
+    for method, route, status, value in re.findall(pattern, text):
+        found[(method, route, status)] = float(value)
+    return found
+
+
+def test_metrics_label_refused_requests_and_openapi_by_their_route(client):
+    client.post("/pairs", content=b"x" * 20_000, headers={"content-type": "application/json"})
+    client.post("/check", content=b"\xff\xfe", headers={"content-type": "application/json"})
+    client.get("/openapi.json")
+    client.get("/no/such/path")
+    counts = _requests_by_route(client)
+    assert counts.get(("POST", "/pairs", "413")), counts
+    assert counts.get(("POST", "/check", "400")), counts
+    assert counts.get(("GET", "/openapi.json", "200")), counts
+    assert counts.get(("GET", "(no route)", "404")), counts
+    assert not any(route == "unmatched" for _m, route, _s in counts)
+
+
+def test_docs_load_nothing_from_the_internet(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "https://" not in page.text
+    assert "/openapi.json" in page.text
+    assert client.get("/redoc").status_code == 404
