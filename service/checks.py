@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 CHECK_CACHE_FORMAT = 2
 VERIFY_CACHE_FORMAT = 1
 
+#: What ``contradictions(label=...)`` lists: one NLI label, or every scored pair.
+PAIR_LABELS: tuple[str, ...] = ("contradiction", "entailment", "neutral", "any")
+
 #: Windows ``verify`` reports per label (most entailing, most contradicting).
 VERIFY_TOP_WINDOWS = 3
 #: Widest window ``verify`` reads, in sentences.
@@ -462,23 +465,38 @@ class CheckService:
     # -- the corpus -----------------------------------------------------------------------
 
     def contradictions(
-        self, *, limit: int | None = None, offset: int = 0, wait_s: float | None = None
+        self,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        wait_s: float | None = None,
+        label: str = "contradiction",
     ) -> ContradictionPage:
         """A page of the corpus-wide contradictions, most probable first.
 
         :param wait_s: ``None``: run the sweep to the end first (the command line). A
             number (the API): never sweep here; wake the background sweeper, wait for it
             at most this long, and answer from the store with the sweep's state.
+        :param label: ``contradiction`` (the contradictions), ``entailment`` or
+            ``neutral`` (the scored pairs so labelled, most probable first, on the same
+            topic or not), or ``any`` (every pair the sweep scored, most contradicting
+            first): each pair carries its label and topic gate.
+        :raises InvalidInput: another label.
         """
+        if label not in PAIR_LABELS:
+            raise InvalidInput(
+                f"label must be one of {', '.join(PAIR_LABELS)}, got {label!r}", field=("label",)
+            )
+        wanted = None if label == "any" else label
         corpus_version = self._refresh()
         state = None
         if wait_s is None or self.sweeper is None:
-            found = self.engine.contradictions()
+            found = self.engine.contradictions(label=wanted)
         else:
             self.sweeper.kick()
             self.sweeper.wait(wait_s)
             state = self.sweeper.state()
-            found = self.engine.stored_contradictions()
+            found = self.engine.stored_pairs(wanted)
         end = None if limit is None else offset + limit
         return ContradictionPage(tuple(found[offset:end]), len(found), corpus_version, state)
 

@@ -31,6 +31,7 @@ from service.verdicts import Contradiction, Evidence, Verdict, aggregate_verdict
 logger = logging.getLogger(__name__)
 
 _CONTRADICTION = LABEL2ID["contradiction"]
+_ENTAILMENT = LABEL2ID["entailment"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,21 @@ class EngineParams:
     max_claim_chars: int = MAX_CLAIM_CHARS
     max_text_chars: int = MAX_ARTICLE_CHARS
     sweep_batch_claims: int = 64
+
+
+def pair_label(both: np.ndarray) -> tuple[str, int]:
+    """The label of a pair scored in both directions (``[2, 3]``: a→b, b→a) and the
+    direction it is read from: contradiction when the more contradicting direction's most
+    probable label is contradiction (the rule the contradictions have always used); else
+    entailment when either direction's is entailment (the more entailing one); else
+    neutral, read in the more contradicting direction."""
+    contra = int(np.argmax(both[:, _CONTRADICTION]))
+    if label_of(probabilities(both[contra])) == "contradiction":
+        return "contradiction", contra
+    entail = int(np.argmax(both[:, _ENTAILMENT]))
+    if label_of(probabilities(both[entail])) == "entailment":
+        return "entailment", entail
+    return "neutral", contra
 
 
 class FactChecker:
@@ -265,27 +281,44 @@ class FactChecker:
 
     # -- corpus-wide contradictions ---------------------------------------------------
 
-    def contradictions(self, top: int | None = None) -> list[Contradiction]:
+    def contradictions(
+        self, top: int | None = None, *, label: str | None = "contradiction"
+    ) -> list[Contradiction]:
         """Contradicting claim pairs across the corpus, most probable first: the sweep run
         to the end here and now (what the command line does), then read from the store.
         The API never calls this in a request; it reads :meth:`stored_contradictions` while
-        a :class:`~service.sweep.Sweeper` runs :meth:`sweep` in the background."""
+        a :class:`~service.sweep.Sweeper` runs :meth:`sweep` in the background.
+
+        :param label: list the scored pairs with another label instead (``None``: every
+            scored pair); see :meth:`stored_pairs`.
+        """
         self.refresh()
         self.sweep()
-        found = self.stored_contradictions()
+        found = self.stored_pairs(label)
         return found if top is None else found[:top]
 
     def stored_contradictions(self) -> list[Contradiction]:
         """The contradictions the sweep has stored so far, most probable first; a
         near-duplicate pair (same two sentences from other articles) is listed once."""
+        return self.stored_pairs("contradiction")
+
+    def stored_pairs(self, label: str | None = "contradiction") -> list[Contradiction]:
+        """The pairs the sweep has scored so far with ``label`` (``None``: all), most
+        probable for that label first (all: most contradicting first), each with its label
+        and topic gate. ``contradiction`` lists the contradictions (on the same topic);
+        the other labels list every candidate pair so labelled, on the same topic or not.
+        A near-duplicate pair (same two sentences from other articles) is listed once."""
         found, seen = [], set()
-        for (a, title_a), (b, title_b), similarity, probs in self.store.swept_contradictions():
+        for row in self.store.swept_pairs(label):
+            (a, title_a), (b, title_b), similarity, probs, pair_label, on_topic = row
             texts = frozenset((" ".join(a.text.split()), " ".join(b.text.split())))
             if texts in seen:
                 continue
             seen.add(texts)
             p = {k: round(v, 4) for k, v in probabilities(probs).items()}
-            found.append(Contradiction(a, b, title_a, title_b, round(similarity, 4), p))
+            found.append(
+                Contradiction(a, b, title_a, title_b, round(similarity, 4), p, pair_label, on_topic)
+            )
         return found
 
     def sweep(self, *, background: bool = False, stop: threading.Event | None = None) -> int:
@@ -314,10 +347,11 @@ class FactChecker:
         can run anywhere that has the corpus.
 
         Each claim proposes its ``top_k`` most similar claims (not near-duplicates, and
-        :func:`~service.pairing.may_pair`); each pair is scored in both directions; it
-        counts when the more contradicting direction's most probable label is
-        contradiction and the claims are on the same topic (:func:`same_topic`). Only
-        pairs that involve ``keys`` are scored: adding claims never re-scores old pairs.
+        :func:`~service.pairing.may_pair`); each pair is scored in both directions and
+        every pair is returned with its label (:func:`pair_label`) and topic gate
+        (:func:`same_topic`); it is a contradiction when labelled so and on the same
+        topic. Only pairs that involve ``keys`` are scored: adding claims never re-scores
+        old pairs.
         """
         params = self.params
         corpus = self.corpus
@@ -349,21 +383,24 @@ class FactChecker:
         probs = score_both_directions(scorer, [(r[0].text, r[1].text) for r in rows])
         found = []
         for (a, b, key_a, key_b, similarity), both in zip(rows, probs):
-            direction = int(np.argmax(both[:, _CONTRADICTION]))
-            p = probabilities(both[direction])
-            if label_of(p) != "contradiction":
-                continue
-            if not same_topic(
+            label, direction = pair_label(both)
+            on_topic = same_topic(
                 a.context or a.text,
                 b.context or b.text,
                 similarity,
                 common_cues=common,
                 topic_similarity=params.topic_similarity,
-            ):
-                continue
+            )
             premise, hypothesis = (key_a, key_b) if direction == 0 else (key_b, key_a)
             found.append(
-                SweptPair(premise, hypothesis, similarity, tuple(float(x) for x in both[direction]))
+                SweptPair(
+                    premise,
+                    hypothesis,
+                    similarity,
+                    tuple(float(x) for x in both[direction]),
+                    label,
+                    on_topic,
+                )
             )
         return found
 

@@ -46,10 +46,13 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Contradiction:
-    """Two corpus claims that contradict each other.
+    """Two corpus claims that contradict each other, or, with another ``label``, any pair
+    of claims the corpus sweep scored (``factcheck contradictions --label any``).
 
-    ``probabilities`` are those of the direction (a→b or b→a) with the higher
-    contradiction probability; ``contradiction`` is that probability.
+    ``probabilities`` are those of the direction (a→b or b→a) the label was read from
+    (for a contradiction, the one with the higher contradiction probability);
+    ``contradiction`` is that direction's contradiction probability. ``on_topic``: the
+    topic gate (:func:`service.topics.same_topic`); a contradiction is always on topic.
     """
 
     a: Claim
@@ -58,6 +61,8 @@ class Contradiction:
     title_b: str | None
     similarity: float
     probabilities: dict[str, float]
+    label: str = "contradiction"
+    on_topic: bool = True
 
     @property
     def contradiction(self) -> float:

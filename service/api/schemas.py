@@ -102,11 +102,23 @@ class VerdictPublic(BaseModel):
 class ContradictionPublic(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    contradiction: float
+    contradiction: float = Field(description="Contradiction probability (premise → hypothesis).")
     similarity: float
     premise: ClaimPublic
     hypothesis: ClaimPublic
-    probabilities: Probabilities
+    probabilities: Probabilities = Field(
+        description="NLI probabilities of the direction the label was read from."
+    )
+    label: NliLabel = Field(
+        default="contradiction",
+        description="The pair's label: contradiction when the more contradicting direction "
+        "says so; else entailment when either direction does; else neutral.",
+    )
+    on_topic: bool = Field(
+        default=True,
+        description="Whether the topic gate puts the two on the same topic (always true for "
+        "a contradiction; other labels are listed either way).",
+    )
 
     @classmethod
     def of(cls, c: Contradiction) -> ContradictionPublic:
@@ -116,6 +128,8 @@ class ContradictionPublic(BaseModel):
             premise=ClaimPublic.of(c.a, c.title_a),
             hypothesis=ClaimPublic.of(c.b, c.title_b),
             probabilities=Probabilities(**c.probabilities),
+            label=c.label,
+            on_topic=c.on_topic,
         )
 
 
@@ -358,7 +372,10 @@ class SweepPublic(BaseModel):
 
 class ContradictionsPublic(BaseModel):
     data: list[ContradictionPublic]
-    count: int = Field(description="Contradictions found in the whole corpus (so far).")
+    count: int = Field(
+        description="Contradictions (or pairs with the label asked for) found in the whole "
+        "corpus (so far)."
+    )
     corpus_version: str
     sweep: SweepPublic | None = Field(default=None, description="The sweep's progress.")
 

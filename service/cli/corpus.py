@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from service.articles import read_articles
+from service.checks import PAIR_LABELS
 from service.cli.context import emit_json, open_services, root_settings
 from service.cli.errors import FactcheckCommand
 
@@ -49,21 +50,32 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
 @click.command(cls=FactcheckCommand)
 @click.option("--top", "-n", default=10, show_default=True, type=click.IntRange(min=1))
+@click.option(
+    "--label",
+    type=click.Choice(PAIR_LABELS),
+    default="contradiction",
+    show_default=True,
+    help="List the scored pairs with this label instead (on the same topic or not), or "
+    "any: every pair the sweep scored, with its label, most contradicting first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
-def contradictions(ctx: click.Context, top: int, as_json: bool) -> None:
-    """Rank contradicting claim pairs across the corpus, most probable first."""
+def contradictions(ctx: click.Context, top: int, label: str, as_json: bool) -> None:
+    """Rank contradicting claim pairs across the corpus, most probable first (with
+    --label, the candidate pairs the sweep scored with another label, or all of them)."""
     from service.api.schemas import ContradictionPublic
 
-    found = open_services(ctx).checks.contradictions(limit=top).contradictions
+    found = open_services(ctx).checks.contradictions(limit=top, label=label).contradictions
     if as_json:
         emit_json([ContradictionPublic.of(c).model_dump() for c in found])
         return
     if not found:
-        click.echo("no contradictions found")
+        click.echo("no contradictions found" if label == "contradiction" else "no pairs found")
     for rank, c in enumerate(found, 1):
+        topic = "" if c.on_topic else ", off topic"
         click.echo(
-            f"{rank:>2}. contradiction {c.contradiction:.2f}  (similarity {c.similarity:.2f})"
+            f"{rank:>2}. {c.label} {c.probabilities[c.label]:.2f}  "
+            f"(similarity {c.similarity:.2f}{topic})"
         )
         for claim, title in ((c.a, c.title_a), (c.b, c.title_b)):
             speaker = f" [{claim.speaker}]" if claim.speaker else ""

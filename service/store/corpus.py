@@ -43,12 +43,16 @@ CREATE TABLE IF NOT EXISTS claims (
     UNIQUE (article_id, idx)
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Every pair the sweep scored (not only the contradictions, which are the rows with
+-- label 'contradiction' and on_topic 1), in the direction its label was read from.
 CREATE TABLE IF NOT EXISTS contradictions (
     lo INTEGER NOT NULL REFERENCES claims(rowid) ON DELETE CASCADE,
     hi INTEGER NOT NULL REFERENCES claims(rowid) ON DELETE CASCADE,
     premise INTEGER NOT NULL,
     similarity REAL NOT NULL,
     entailment REAL NOT NULL, neutral REAL NOT NULL, contradiction REAL NOT NULL,
+    label TEXT NOT NULL DEFAULT 'contradiction',
+    on_topic INTEGER NOT NULL DEFAULT 1,
     PRIMARY KEY (lo, hi)
 );
 """
@@ -58,13 +62,17 @@ _CLAIM_COLUMNS = "c.rowid, c.article_id, c.idx, c.text, c.start, c.end, c.speake
 
 @dataclass(frozen=True)
 class SweptPair:
-    """An output of the contradiction sweep: claim ``premise`` contradicts claim
-    ``hypothesis`` (keys), with the probabilities of that direction."""
+    """An output of the contradiction sweep: a candidate pair of claims (keys) scored
+    with ``label`` when ``premise`` is read as the premise of ``hypothesis``, the
+    probabilities of that direction, and whether the two are on the same topic. A
+    contradiction is a pair labelled ``contradiction`` and on the same topic."""
 
     premise: int
     hypothesis: int
     similarity: float
     probabilities: tuple[float, float, float]
+    label: str = "contradiction"
+    on_topic: bool = True
 
 
 _INSERT_CLAIM = (
@@ -168,6 +176,18 @@ class CorpusStore:
             if "swept" not in columns:
                 # 0 until the contradiction sweep has paired the claim with the corpus.
                 conn.execute("ALTER TABLE claims ADD COLUMN swept INTEGER NOT NULL DEFAULT 0")
+            pair_columns = {row[1] for row in conn.execute("PRAGMA table_info(contradictions)")}
+            if "label" not in pair_columns:
+                conn.execute(
+                    "ALTER TABLE contradictions ADD COLUMN label TEXT NOT NULL "
+                    "DEFAULT 'contradiction'"
+                )
+                conn.execute(
+                    "ALTER TABLE contradictions ADD COLUMN on_topic INTEGER NOT NULL DEFAULT 1"
+                )
+                # Earlier sweeps kept the contradictions only: sweep again (NLI answers come
+                # from the pair cache) to record every scored pair with its label.
+                conn.execute("UPDATE claims SET swept=0")
             if conn.execute("SELECT 1 FROM meta WHERE key='ids_xor'").fetchone() is None:
                 digest = 0
                 for (article_id,) in conn.execute("SELECT id FROM articles"):
@@ -372,7 +392,7 @@ class CorpusStore:
         return int(row[0]), int(row[1])
 
     def save_sweep(self, keys: Iterable[int], found: Iterable[SweptPair]) -> None:
-        """Record one finished unit of the sweep in one transaction: its contradictions,
+        """Record one finished unit of the sweep in one transaction: its scored pairs,
         and its claims as swept (claims deleted meanwhile take their pairs with them)."""
         keys = list(keys)
         with self._transaction() as conn:
@@ -391,19 +411,45 @@ class CorpusStore:
                 if known != 2:
                     continue
                 conn.execute(
-                    "INSERT OR REPLACE INTO contradictions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (lo, hi, pair.premise, pair.similarity, *map(float, pair.probabilities)),
+                    "INSERT OR REPLACE INTO contradictions (lo, hi, premise, similarity,"
+                    " entailment, neutral, contradiction, label, on_topic)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        lo,
+                        hi,
+                        pair.premise,
+                        pair.similarity,
+                        *map(float, pair.probabilities),
+                        pair.label,
+                        int(pair.on_topic),
+                    ),
                 )
             conn.executemany("UPDATE claims SET swept=1 WHERE rowid=?", [(k,) for k in live])
 
     def swept_contradictions(self) -> list[tuple]:
         """Every stored contradiction: ``((premise, its title), (hypothesis, its title),
         similarity, probabilities)``, most probable first."""
+        return [row[:4] for row in self.swept_pairs("contradiction")]
+
+    def swept_pairs(self, label: str | None = None) -> list[tuple]:
+        """The pairs the sweep scored with ``label`` (``None``: all of them), most probable
+        for that label first (for all: most contradicting first): ``((premise, its title),
+        (hypothesis, its title), similarity, probabilities, label, on_topic)``. The
+        contradictions are the on-topic ones only; other labels are listed on topic or not.
+        """
+        order = {"entailment": "entailment", "neutral": "neutral"}.get(label or "", "contradiction")
+        where, args = "", ()
+        if label is not None:
+            where = "WHERE x.label = ?" + (
+                " AND x.on_topic = 1" if label == "contradiction" else ""
+            )
+            args = (label,)
         with self._lock:
             rows = self._conn.execute(
                 "SELECT x.premise, x.lo, x.hi, x.similarity,"
-                " x.entailment, x.neutral, x.contradiction"
-                " FROM contradictions x ORDER BY x.contradiction DESC, x.lo, x.hi"
+                " x.entailment, x.neutral, x.contradiction, x.label, x.on_topic"
+                f" FROM contradictions x {where} ORDER BY x.{order} DESC, x.lo, x.hi",
+                args,
             ).fetchall()
             keys = sorted({k for row in rows for k in row[1:3]})
             claims = {}
@@ -415,11 +461,20 @@ class CorpusStore:
                 ):
                     claims[row[0]] = (Claim(*row[1:7], context=row[7]), row[8])
         out = []
-        for premise, lo, hi, similarity, *probs in rows:
+        for premise, lo, hi, similarity, e, n, c, pair_label, on_topic in rows:
             if lo not in claims or hi not in claims:
                 continue
             hypothesis = hi if premise == lo else lo
-            out.append((claims[premise], claims[hypothesis], similarity, tuple(probs)))
+            out.append(
+                (
+                    claims[premise],
+                    claims[hypothesis],
+                    similarity,
+                    (e, n, c),
+                    pair_label,
+                    bool(on_topic),
+                )
+            )
         return out
 
     def version(self) -> str:

@@ -3,7 +3,7 @@ has found them (never computed in the request)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -25,8 +25,18 @@ def contradictions(
         float,
         Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait for a running sweep to end."),
     ] = 0,
+    label: Annotated[
+        Literal["contradiction", "entailment", "neutral", "any"],
+        Query(
+            description="contradiction: the contradictions. entailment, neutral: the scored "
+            "pairs with that label, on the same topic or not. any: every pair the sweep "
+            "scored, each with its label, most contradicting first."
+        ),
+    ] = "contradiction",
 ) -> ContradictionsPublic:
-    """Contradicting claim pairs, most probable first, from the store. The sweep runs in
-    the background when the corpus changes (only pairs with new claims are scored);
-    ``sweep.state`` is ``running`` until every claim is paired."""
-    return ContradictionsPublic.of(checks.contradictions(limit=limit, offset=offset, wait_s=wait))
+    """Contradicting claim pairs, most probable first, from the store (with ``label``, the
+    scored pairs with another label, or all of them). The sweep runs in the background
+    when the corpus changes (only pairs with new claims are scored); ``sweep.state`` is
+    ``running`` until every claim is paired."""
+    page = checks.contradictions(limit=limit, offset=offset, wait_s=wait, label=label)
+    return ContradictionsPublic.of(page)
