@@ -6,11 +6,12 @@ Each response model has an ``of(...)`` that builds it from the domain object tha
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from models.labels import NliLabel
 from service import checks
@@ -148,16 +149,68 @@ def _valid_unicode(value: str) -> str:
     return value
 
 
+#: Ranges of characters that always show (printable ASCII, Latin, Greek, Cyrillic, Hebrew,
+#: Arabic letters, Indic scripts, Thai, kana, CJK, Hangul): a string holding one of them is
+#: never blank. Written as the characters themselves, since some schema tools misread
+#: ``\\u`` escapes inside character classes.
+_VISIBLE_RANGES = (
+    (0x21, 0x7E),
+    (0xA1, 0xAC),
+    (0xAE, 0x2FF),
+    (0x370, 0x58F),
+    (0x5D0, 0x5FF),
+    (0x620, 0x64A),
+    (0x900, 0xDFF),
+    (0xE00, 0xE7F),
+    (0x3040, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7A3),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def visible_text_pattern() -> str:
+    """A regular expression for the OpenAPI document: the string holds a character that
+    shows. It is stricter than :func:`~service.inputs.has_visible_text` only for text made
+    of scripts outside :data:`_VISIBLE_RANGES` alone (accepted, though the schema does not
+    promise it), so every string the schema allows is accepted."""
+    ranges = "".join(f"{chr(a)}-{chr(b)}".replace("\\", "\\\\") for a, b in _VISIBLE_RANGES)
+    return f"[{ranges}]"
+
+
+class VisibleTextSchema:
+    """Tells clients in the OpenAPI document what :func:`_not_blank` and
+    :func:`_valid_unicode` require (validation itself stays with them, and their messages)."""
+
+    def __get_pydantic_json_schema__(self, core_schema, handler):
+        schema = handler(core_schema)
+        schema.setdefault("minLength", 1)
+        schema["pattern"] = visible_text_pattern()
+        return schema
+
+
 def _not_blank(value: str) -> str:
     if not has_visible_text(value):
         raise ValueError("must not be empty or only whitespace or invisible characters")
     return value
 
 
+def _integral(value: object) -> object:
+    """JSON's 3.0 is the integer 3 (as JSON Schema says); 3.5, "3" and true stay errors."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+#: Reads JSON's 3.0 as 3 in a request integer (after any bounds in the annotation, so the
+#: schema keeps its minimum and maximum): ``Annotated[int, Field(ge=1), AS_INTEGER]``.
+AS_INTEGER = BeforeValidator(_integral)
+
 #: Any string a request may carry: valid Unicode.
 Text = Annotated[str, AfterValidator(_valid_unicode)]
 #: A string that must hold something besides whitespace.
-NonBlankText = Annotated[Text, AfterValidator(_not_blank)]
+NonBlankText = Annotated[Text, AfterValidator(_not_blank), VisibleTextSchema()]
 
 
 class RequestModel(BaseModel):
@@ -169,10 +222,11 @@ class RequestModel(BaseModel):
 class CheckRequest(RequestModel):
     claim: NonBlankText = Field(
         description="The claim to check; at most max_claim_chars characters (default 2,000).",
+        json_schema_extra={"maxLength": 2_000},
         examples=["Russia plans to close its embassy in Kabul."],
     )
-    top_k: int | None = Field(
-        default=None, ge=1, le=100, description="Corpus sentences to retrieve (default: top_k)."
+    top_k: Annotated[int, Field(ge=1, le=100), AS_INTEGER] | None = Field(
+        default=None, description="Corpus sentences to retrieve (default: top_k)."
     )
     min_similarity: float | None = Field(
         default=None,
@@ -201,6 +255,7 @@ class CheckResponse(VerdictPublic):
 class FlagRequest(RequestModel):
     text: NonBlankText = Field(
         description="A draft article; at most max_text_chars characters (default 200,000).",
+        json_schema_extra={"maxLength": 200_000},
         examples=["Russia will close its embassy in Kabul next month, a source said."],
     )
     title: Text | None = Field(default=None, max_length=500, description="The draft's headline.")
@@ -259,12 +314,12 @@ class VerifyRequest(RequestModel):
         description="The source document (a press release, a report, an article) as plain "
         "text, at most 200,000 characters (and max_text_chars); offsets index into it.",
     )
-    window_sentences: int = Field(
-        default=1,
-        ge=1,
-        le=checks.MAX_WINDOW_SENTENCES,
-        description="Read the document in windows of up to this many consecutive sentences "
-        "(1: each sentence alone; 2: adjacent pairs as well).",
+    window_sentences: Annotated[int, Field(ge=1, le=checks.MAX_WINDOW_SENTENCES), AS_INTEGER] = (
+        Field(
+            default=1,
+            description="Read the document in windows of up to this many consecutive sentences "
+            "(1: each sentence alone; 2: adjacent pairs as well).",
+        )
     )
 
 
@@ -328,8 +383,14 @@ class VerifyResponse(BaseModel):
 
 
 class PairIn(RequestModel):
-    premise: NonBlankText = Field(examples=["Russia will not close its embassy in Kabul."])
-    hypothesis: NonBlankText = Field(examples=["Russia plans to close its embassy in Kabul."])
+    premise: NonBlankText = Field(
+        examples=["Russia will not close its embassy in Kabul."],
+        json_schema_extra={"maxLength": 2_000},
+    )
+    hypothesis: NonBlankText = Field(
+        examples=["Russia plans to close its embassy in Kabul."],
+        json_schema_extra={"maxLength": 2_000},
+    )
 
 
 class PairsRequest(RequestModel):
@@ -413,13 +474,19 @@ def _iso_date(value: str | None) -> str | None:
 
 class ArticleCreate(RequestModel):
     text: NonBlankText = Field(
+        json_schema_extra={"maxLength": 200_000},
         description="The article as plain text; at most max_text_chars characters (default "
-        "200,000). Its id is a hash of this text."
+        "200,000). Its id is a hash of this text.",
     )
     title: Text | None = Field(default=None, max_length=500)
-    url: Annotated[Text | None, AfterValidator(_http_url)] = Field(default=None, max_length=2048)
+    url: Annotated[Text | None, AfterValidator(_http_url)] = Field(
+        default=None, max_length=2048, json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}
+    )
     published: Annotated[Text | None, AfterValidator(_iso_date)] = Field(
-        default=None, max_length=64, description="ISO 8601 date or date-time."
+        default=None,
+        max_length=64,
+        description="ISO 8601 date or date-time (the pattern shows the plain date form).",
+        json_schema_extra={"pattern": "^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])$"},
     )
     outlet: Text | None = Field(default=None, max_length=200)
 
