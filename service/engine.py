@@ -336,6 +336,15 @@ class FactChecker:
                 keys = self.store.unswept_keys(self.params.sweep_batch_claims)
                 if not keys:
                     break
+                known = self.corpus.claims_of(keys)
+                if len(known) < len(keys):
+                    # Claims another process stored since this one last looked: catch up,
+                    # and never mark a claim swept that was not paired.
+                    self.refresh()
+                    known = self.corpus.claims_of(keys)
+                    if not known:
+                        break
+                keys = [k for k in keys if k in known]
                 self.store.save_sweep(keys, self.sweep_batch(keys, background=background))
                 done += len(keys)
         return done
