@@ -20,8 +20,8 @@ def invoke(services, *args: str):
     return CliRunner().invoke(cli, list(args), obj={"services": services})
 
 
-def test_cli_contradictions_json_ranks_the_peskov_example(services):
-    result = invoke(services, "contradictions", "--top", "10", "--json")
+def test_cli_contradictions_json_lists_the_peskov_example_with_its_label(services):
+    result = invoke(services, "contradictions", "--label", "any", "--top", "5000", "--json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     joined = [r["premise"]["sentence"] + " || " + r["hypothesis"]["sentence"] for r in rows]
