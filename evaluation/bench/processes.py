@@ -98,8 +98,8 @@ def stop(proc: subprocess.Popen, helpers: Sequence[tuple[int, bytes | None]] = (
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
-    for pid, cmdline in helpers:
-        if cmdline(pid) == cmdline:  # still the same process, not a recycled pid
+    for pid, started_as in helpers:
+        if cmdline(pid) == started_as:  # still the same process, not a recycled pid
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGTERM)
 
