@@ -80,6 +80,7 @@ def create_app(
         redoc_url=None,
     )
     # Added innermost first: metrics see every answer, CORS headers go on error answers too.
+    add_error_handlers(app)  # innermost: a 500 passes through CORS and the metrics
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         app.add_middleware(
@@ -90,7 +91,6 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    add_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(desk_router)

@@ -13,6 +13,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.errors import (
     FactcheckError,
@@ -68,13 +69,38 @@ def validation_error(request: Request, exc: RequestValidationError) -> JSONRespo
     return JSONResponse({"detail": errors}, status_code=422)
 
 
-def internal_error(request: Request, exc: Exception) -> JSONResponse:
-    """Anything else: logged with its traceback, answered as a JSON 500 without one."""
-    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"detail": "internal server error"}, status_code=500)
+class InternalErrors:
+    """Anything else: logged once with its traceback, answered as a JSON 500 without one.
+
+    An ASGI middleware rather than an ``Exception`` handler: Starlette re-raises after such a
+    handler, so the server logged every 500 a second time.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            logger.error("%s %s failed", scope["method"], scope["path"], exc_info=exc)
+            if not started:
+                response = JSONResponse({"detail": "internal server error"}, status_code=500)
+                await response(scope, receive, send)
 
 
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FactcheckError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Exception, internal_error)
+    app.add_middleware(InternalErrors)

@@ -90,3 +90,24 @@ def test_docs_load_nothing_from_the_internet(client):
     assert "cdn" not in page.text.lower() and "https://" not in page.text
     assert "/openapi.json" in page.text
     assert client.get("/redoc").status_code == 404
+
+
+def test_unexpected_failure_is_a_json_500_logged_once(client, caplog):
+    from service.api.deps import get_checks
+
+    class Broken:
+        def list_articles(self, **kwargs):
+            raise RuntimeError("boom")
+
+    client.app.dependency_overrides[get_checks] = lambda: Broken()
+    try:
+        with caplog.at_level("ERROR"):
+            answer = client.get("/articles")
+    finally:
+        client.app.dependency_overrides.pop(get_checks)
+    assert answer.status_code == 500
+    assert answer.json() == {"detail": "internal server error"}
+    failures = [r for r in caplog.records if r.levelname == "ERROR" and "boom" in str(r.exc_info)]
+    assert len(failures) == 1, [r.getMessage() for r in caplog.records]
+    counts = _requests_by_route(client)
+    assert counts.get(("GET", "/articles", "500")), counts
