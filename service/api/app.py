@@ -91,8 +91,28 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    if settings.read_requires_key:
+        _document_read_keys(app)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(desk_router)
     app.include_router(docs_router)
     return app
+
+
+def _document_read_keys(app: FastAPI) -> None:
+    """With ``read_requires_key``, the OpenAPI document says that every operation but
+    /health and /metrics needs the X-API-Key header (reads check it without declaring it)."""
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = default_openapi()
+        schemes = schema.setdefault("components", {}).setdefault("securitySchemes", {})
+        schemes.setdefault("APIKeyHeader", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+        for path, operations in schema.get("paths", {}).items():
+            if path not in ("/health", "/metrics"):
+                for operation in operations.values():
+                    operation.setdefault("security", [{"APIKeyHeader": []}])
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -111,3 +111,12 @@ def test_unexpected_failure_is_a_json_500_logged_once(client, caplog):
     assert len(failures) == 1, [r.getMessage() for r in caplog.records]
     counts = _requests_by_route(client)
     assert counts.get(("GET", "/articles", "500")), counts
+
+
+def test_read_keys_are_in_the_document_only_when_reads_need_them(client, embedder, tmp_path):
+    assert "security" not in client.get("/openapi.json").json()["paths"]["/check"]["post"]
+    settings = Settings(data_dir=tmp_path, seeds_dir=tmp_path, read_requires_key=True)
+    app = create_app(settings, embedder=embedder, scorer=lambda pairs: None, use_cache=False)
+    paths = app.openapi()["paths"]
+    assert paths["/check"]["post"]["security"] == [{"APIKeyHeader": []}]
+    assert "security" not in paths["/health"]["get"]
