@@ -46,12 +46,18 @@ INSTALL_HINT = (
 #: are the test's own.
 KEPT_SETTINGS = ("FACTCHECK_NLI_MODEL", "FACTCHECK_NLI_BACKEND")
 
-#: The issue's draft: seed 003 contradicts the first sentence, seed 000 supports the second.
+#: The issue's draft: seed 003 contradicts the first sentence, seed 000 supports the second
+#: (the issue's expectation; the shipped model flags neither: a strict known miss in
+#: test_extension). NEGOTIATE and STRENGTH are what the shipped model does flag (seed 003
+#: refutes the first, seed 001 supports the second), so the highlight tests have something
+#: of each label to compare with /flag's answer.
 EMBASSY = "Russia will close its embassy in Kabul."
 TROOPS = "Around 20 US troops were killed in Afghanistan in 2019."
+NEGOTIATE = "The Kremlin is planning to negotiate with the Taliban."
+STRENGTH = "US troop strength in Afghanistan is down to nearly 8,600."
 DRAFT = (
     "Moscow and Kabul: what comes next\n\n"
-    f"{EMBASSY} {TROOPS} "
+    f"{EMBASSY} {TROOPS} {NEGOTIATE} {STRENGTH} "
     "The minister is expected to travel to Doha next week, aides said."
 )
 
