@@ -90,37 +90,9 @@ def _draft(chars: int) -> str:
 
 def run(duration_s: float, flag_chars: int, workers: int) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix="factcheck-load-"))
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FACTCHECK_DATA_DIR": str(data_dir),
-        "FACTCHECK_SEEDS_DIR": str(SEEDS),
-        "HF_HUB_OFFLINE": "1",
-        "TOKENIZERS_PARALLELISM": "false",
-    }
-    env.pop("REDIS_URL", None)
-    env.pop("FACTCHECK_REDIS_URL", None)
-    command = [str(Path(sys.executable).parent / "factcheck"), "serve", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
-    )
-    base = f"http://127.0.0.1:{port}"
-    client = httpx.Client(base_url=base, timeout=300)
+    server, client = _start(data_dir, workers, timeout_s=300)
     rec = Recorder()
     try:
-        deadline = time.monotonic() + 600
-        while True:
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited: {server.stderr.read()[-2000:]}")
-            try:
-                if client.get("/health").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 600 s")
-            time.sleep(1)
         for claim in WARM_CLAIMS:  # fill the answer cache
             client.post("/check", json={"claim": claim})
         stop = threading.Event()
@@ -211,7 +183,11 @@ def run(duration_s: float, flag_chars: int, workers: int) -> dict:
     }
 
 
-def _start(data_dir: Path, workers: int) -> tuple[subprocess.Popen, httpx.Client]:
+def _start(
+    data_dir: Path, workers: int, timeout_s: float = 120
+) -> tuple[subprocess.Popen, httpx.Client]:
+    """Start ``factcheck serve`` on a free loopback port over ``data_dir`` and wait (at most
+    600 s) until /health answers; the server's stderr goes to ``data_dir/server.log``."""
     port = _free_port()
     env = {
         **os.environ,
@@ -224,19 +200,23 @@ def _start(data_dir: Path, workers: int) -> tuple[subprocess.Popen, httpx.Client
     env.pop("FACTCHECK_REDIS_URL", None)
     command = [str(Path(sys.executable).parent / "factcheck"), "serve", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
-    server = subprocess.Popen(
-        command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120)
+    log = data_dir / "server.log"
+    with open(log, "w") as stderr:
+        server = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=timeout_s)
     deadline = time.monotonic() + 600
-    while time.monotonic() < deadline and server.poll() is None:
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited: {log.read_text()[-2000:]}")
         try:
             if client.get("/health").status_code == 200:
                 return server, client
         except httpx.HTTPError:
             pass
         time.sleep(1)
-    raise RuntimeError("the server did not start")
+    raise RuntimeError("the server did not start within 600 s")
 
 
 def _redis_servers(data_dir: Path) -> list[int]:
