@@ -12,7 +12,8 @@ arguments, so a slice never moves between runs:
 - ``frank``: the ``valid`` split is trained on, one window per pair (below); ``test`` is
   held out and evaluated document-level by ``factcheck evaluate --windows sentence``.
 - ``news``: the project's written corpus; 10 % of its premises (with all their pairs) held
-  out.
+  out, drawn per edition (``editions.json``) so that adding an edition never moves a pair of
+  an earlier one between training and the held-out slice.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ NEWS_CORPUS_DIR = Path(__file__).resolve().parent / "data" / "news_corpus"
 HELD_OUT_SEED = 20261129
 HELD_OUT_SIZE = 1000
 NEWS_HELD_OUT_FRACTION = 0.10
+NEWS_EDITIONS_FILE = "editions.json"
 SOURCES = ("news", "mnli", "snli", "vitaminc", "frank")
 
 
@@ -149,16 +151,37 @@ def frank(data_dir: Path) -> tuple[list[dict], list[dict]]:
     return train, held
 
 
+def news_editions(corpus_dir: Path | None = None) -> dict[str, list[Path]]:
+    """The corpus files by edition, as ``editions.json`` lists them; every ``*.jsonl`` of the
+    folder must be in exactly one edition (a file left out would be silently untrained)."""
+    folder = Path(corpus_dir or NEWS_CORPUS_DIR)
+    listed = json.loads((folder / NEWS_EDITIONS_FILE).read_text(encoding="utf-8"))
+    editions = {name: [folder / f for f in files] for name, files in listed.items()}
+    named = [p.name for files in editions.values() for p in files]
+    present = sorted(p.name for p in folder.glob("*.jsonl"))
+    if sorted(named) != present:
+        raise ValueError(
+            f"{folder / NEWS_EDITIONS_FILE} must list every corpus file once; "
+            f"listed {sorted(named)}, present {present}"
+        )
+    return editions
+
+
 def news_corpus(corpus_dir: Path | None = None) -> tuple[list[dict], list[dict]]:
-    """(train, held out): the written corpus, 10 % of premises held out with all their pairs."""
-    rows = []
-    for path in sorted(Path(corpus_dir or NEWS_CORPUS_DIR).glob("*.jsonl")):
-        for row in read_jsonl(path):
-            rows.append({**row, "source": "news"})
-    premises = sorted({r["premise"] for r in rows})
-    random.Random(HELD_OUT_SEED).shuffle(premises)
-    held = set(premises[: max(1, round(NEWS_HELD_OUT_FRACTION * len(premises)))])
-    return [r for r in rows if r["premise"] not in held], [r for r in rows if r["premise"] in held]
+    """(train, held out): the written corpus, 10 % of premises held out with all their pairs.
+
+    The draw is made within each edition: the held-out slice of an earlier edition stays
+    what it was when later checkpoints, initialised from models trained on it, are made."""
+    train: list[dict] = []
+    held_out: list[dict] = []
+    for files in news_editions(corpus_dir).values():
+        rows = [{**row, "source": "news"} for path in files for row in read_jsonl(path)]
+        premises = sorted({r["premise"] for r in rows})
+        random.Random(HELD_OUT_SEED).shuffle(premises)
+        held = set(premises[: max(1, round(NEWS_HELD_OUT_FRACTION * len(premises)))])
+        train += [r for r in rows if r["premise"] not in held]
+        held_out += [r for r in rows if r["premise"] in held]
+    return train, held_out
 
 
 def load_source(name: str, data_dir: Path) -> tuple[list[dict], list[dict]]:

@@ -114,3 +114,42 @@ def test_corpus_files_are_plain_json_lines() -> None:
     for path in NEWS_CORPUS_DIR.glob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             json.loads(line)
+
+
+def test_a_new_edition_leaves_the_earlier_held_out_slice_as_it_was(tmp_path: Path) -> None:
+    editions = json.loads((NEWS_CORPUS_DIR / "editions.json").read_text(encoding="utf-8"))
+    first = next(iter(editions))
+    for name in editions[first]:
+        (tmp_path / name).write_bytes((NEWS_CORPUS_DIR / name).read_bytes())
+    (tmp_path / "editions.json").write_text(json.dumps({first: editions[first]}))
+    _, held_before = news_corpus(tmp_path)
+
+    later = [
+        {
+            "id": f"nc-z-{n:04d}",
+            "premise": f"The council of Arvelle met on day {n}.",
+            "hypothesis": "The council met.",
+            "label": "entailment",
+            "phenomenon": "paraphrase",
+            "topic": "local-government",
+            "rationale": "Restates the premise.",
+        }
+        for n in range(200)
+    ]
+    (tmp_path / "part_z.jsonl").write_text("\n".join(json.dumps(r) for r in later) + "\n")
+    (tmp_path / "editions.json").write_text(
+        json.dumps({first: editions[first], "later": ["part_z.jsonl"]})
+    )
+    train, held_after = news_corpus(tmp_path)
+    assert [r["id"] for r in held_after if not r["id"].startswith("nc-z-")] == [
+        r["id"] for r in held_before
+    ]
+    assert 15 <= sum(r["id"].startswith("nc-z-") for r in held_after) <= 25
+
+
+def test_every_corpus_file_is_in_one_edition(tmp_path: Path) -> None:
+    (tmp_path / "part_a.jsonl").write_text("")
+    (tmp_path / "part_b.jsonl").write_text("")
+    (tmp_path / "editions.json").write_text(json.dumps({"1": ["part_a.jsonl"]}))
+    with pytest.raises(ValueError, match="part_b.jsonl"):
+        news_corpus(tmp_path)
