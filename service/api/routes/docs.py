@@ -1,15 +1,14 @@
 """GET /docs: Swagger UI from local files only, never from a CDN (a page that loads scripts
 from the internet is blank offline and leaks who reads the docs).
 
-The assets come from the ``swagger-ui-bundle`` package when it is installed (it ships
-Swagger UI's files). It is not a dependency of the project yet, so without it ``/docs`` is
-a short local page that says so and links the OpenAPI document (``/openapi.json``), which
-is always served. ReDoc is off: it has no offline build in any installed package.
+The files are Swagger UI 5's, shipped by the ``fastapi-offline`` package (a dependency;
+MIT). Only its static files are used, served under ``/docs/assets/``; the page is FastAPI's
+own. ReDoc stays off: one interactive page is enough.
 """
 
 from __future__ import annotations
 
-import importlib
+from importlib.resources import files
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, status
@@ -18,46 +17,32 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 router = APIRouter(include_in_schema=False)
 
-_ASSETS = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"}
-
-NO_ASSETS_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>factcheck API</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
-<h1>factcheck API</h1>
-<p>The interactive documentation (Swagger UI) is served from local files only, and this
-installation has none: install the <code>swagger-ui-bundle</code> package to get it.</p>
-<p>The API is described by its OpenAPI document: <a href="/openapi.json">/openapi.json</a>.</p>
-</body></html>
-"""
+#: The only files /docs/assets/ serves: what the page loads.
+ASSETS = {"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"}
 
 
-def swagger_assets_dir() -> Path | None:
-    """Where an installed package keeps Swagger UI's files, or ``None``."""
-    try:
-        bundle = importlib.import_module("swagger_ui_bundle")
-    except ImportError:
-        return None
-    path = Path(getattr(bundle, "swagger_ui_path", "") or "")
-    return path if (path / "swagger-ui-bundle.js").is_file() else None
+def swagger_assets_dir() -> Path:
+    """The folder of Swagger UI's files inside the installed ``fastapi-offline`` package."""
+    return Path(str(files("fastapi_offline") / "static"))
 
 
 @router.get("/docs")
 def docs() -> HTMLResponse:
-    """Swagger UI over /openapi.json, or a note saying how to get it."""
-    if swagger_assets_dir() is None:
-        return HTMLResponse(NO_ASSETS_PAGE)
+    """Swagger UI over /openapi.json."""
     return get_swagger_ui_html(
         openapi_url="/openapi.json",
         title="factcheck API",
         swagger_js_url="/docs/assets/swagger-ui-bundle.js",
         swagger_css_url="/docs/assets/swagger-ui.css",
-        swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        swagger_favicon_url="/docs/assets/favicon.png",
+        # Swagger UI would otherwise ask validator.swagger.io about the document.
+        swagger_ui_parameters={"validatorUrl": None},
     )
 
 
 @router.get("/docs/assets/{name}")
 def docs_asset(name: str) -> FileResponse:
-    folder = swagger_assets_dir()
-    if folder is None or name not in _ASSETS or not (folder / name).is_file():
+    path = swagger_assets_dir() / name
+    if name not in ASSETS or not path.is_file():
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="not found")
-    return FileResponse(folder / name)
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})

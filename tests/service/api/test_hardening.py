@@ -85,10 +85,23 @@ def test_metrics_label_refused_requests_and_openapi_by_their_route(client):
 
 
 def test_docs_load_nothing_from_the_internet(client):
+    """Swagger UI's page names only local files, and each of them is served."""
     page = client.get("/docs")
     assert page.status_code == 200
     assert "cdn" not in page.text.lower() and "https://" not in page.text
     assert "/openapi.json" in page.text
+    # every src= and href= of the page: same-origin paths, each answered with the file
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert {"/docs/assets/swagger-ui-bundle.js", "/docs/assets/swagger-ui.css"} <= set(assets)
+    for url in assets:
+        assert url.startswith("/") and not url.startswith("//"), url
+        served = client.get(url)
+        assert served.status_code == 200, url
+        assert len(served.content) > 1_000, url
+    assert "SwaggerUIBundle" in client.get("/docs/assets/swagger-ui-bundle.js").text
+    assert "validatorUrl" in page.text  # Swagger UI does not ask validator.swagger.io
+    assert client.get("/docs/assets/..%2Fcore.py").status_code == 404
+    assert client.get("/docs/assets/redoc.standalone.js").status_code == 404
     assert client.get("/redoc").status_code == 404
 
 
