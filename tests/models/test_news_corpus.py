@@ -25,6 +25,7 @@ PHENOMENA = {
     "partial_support",
     "plans_tense",
     "quotation",
+    "same_story",
 }
 KEYS = {"id", "premise", "hypothesis", "label", "phenomenon", "topic", "rationale"}
 
