@@ -22,6 +22,8 @@ COPY pyproject.toml README.md requirements.lock ./
 # Every other dependency at the locked version and hash (torch is already satisfied).
 RUN pip install --require-hashes -r requirements.lock
 COPY models ./models
+# the desk page's shared scripts and styles are links into plugin/ (one copy of each)
+COPY plugin ./plugin
 COPY service ./service
 COPY evaluation ./evaluation
 COPY seeds ./seeds

@@ -1,9 +1,8 @@
 /*
  * factcheck client: calls the service's REST API (POST /flag, GET /articles/{id}, ...).
  *
- * Shared, byte for byte, by the browser extension (plugin/shared/client.js, loaded by the
- * service worker) and the desk page (service/api/desk/client.js); a test keeps the two
- * copies identical. Plain JavaScript, no DOM: it runs in a service worker.
+ * Shared by the browser extension (loaded by the service worker) and the desk page
+ * (service/api/desk/client.js is a link to this file). Plain JavaScript, no DOM: it runs in a service worker.
  *
  * Offsets: the service counts characters in Unicode code points (Python), the browser in
  * UTF-16 code units. Everything this file returns is in UTF-16 units, ready for

@@ -2,9 +2,8 @@
  * factcheck UI: finds the text to check on a page, highlights flagged sentences in place
  * with the CSS Custom Highlight API and shows the card behind each highlight.
  *
- * Shared, byte for byte, by the browser extension (plugin/shared/ui.js, injected with the
- * content script) and the desk page (service/api/desk/ui.js); a test keeps the copies
- * identical. Styles: ui.css next to this file.
+ * Shared by the browser extension (injected with the content script) and the desk page
+ * (service/api/desk/ui.js is a link to this file). Styles: ui.css next to this file.
  *
  * Nothing here rewrites an editor's DOM. A contenteditable element or an article is
  * highlighted through Range objects over its own text nodes; a textarea has no text nodes,
