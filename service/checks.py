@@ -28,6 +28,7 @@ from service.inputs import (
     normalise_claim,
     require_text,
 )
+from service.live_corpus import Snapshot
 from service.scoring import PairScorer, probabilities
 from service.store.redis_cache import RedisCache, cache_key
 from service.sweep import Sweeper, SweepState
@@ -235,9 +236,15 @@ class CheckService:
 
     def _refresh(self) -> str:
         """Catch up with changes another process made to the stored corpus (one row read
-        when there are none), so answers and cache keys follow the corpus as stored."""
-        self.engine.refresh()
-        return self.engine.version
+        when there are none), so answers and cache keys follow the corpus as stored. Never
+        waits for a writer of this process: the snapshot it has published is read."""
+        return self._snapshot().version
+
+    def _snapshot(self) -> Snapshot:
+        """The corpus version one request reads from start to end (and keys its cache
+        entry with): caught up with other processes, immutable, taken without a lock."""
+        self.engine.refresh(wait=False)
+        return self.engine.snapshot()
 
     # -- claims ---------------------------------------------------------------------------
 
@@ -258,7 +265,8 @@ class CheckService:
         params = self.engine.params
         top_k = params.top_k if top_k is None else top_k
         min_similarity = params.min_similarity if min_similarity is None else min_similarity
-        corpus_version = self._refresh()
+        snapshot = self._snapshot()
+        corpus_version = snapshot.version
         key = cache_key(
             "check",
             CHECK_CACHE_FORMAT,
@@ -276,7 +284,9 @@ class CheckService:
                     return CheckResult(_verdict_from_json(cached), self.model, corpus_version, True)
                 except (KeyError, TypeError, ValueError):
                     logger.warning("unreadable answer in the cache; recomputing")
-        verdict = self.engine.check(claim, top_k=top_k, min_similarity=min_similarity)
+        verdict = self.engine.check(
+            claim, top_k=top_k, min_similarity=min_similarity, snapshot=snapshot
+        )
         if self.cache is not None:
             self.cache.set_json(key, asdict(verdict))
         return CheckResult(verdict, self.model, corpus_version, False)
@@ -295,10 +305,10 @@ class CheckService:
                 f"{self.limits.max_flag_sentences:,} a request (max_flag_sentences)",
                 field=("text",),
             )
-        corpus_version = self._refresh()
+        snapshot = self._snapshot()
         threshold = self.engine.params.decision_threshold
         flags = []
-        for f in self.engine.flag(text):
+        for f in self.engine.flag(text, snapshot=snapshot):
             label = "contradiction" if f.verdict.verdict == "refuted" else "entailment"
             behind = sorted(
                 (
@@ -319,7 +329,7 @@ class CheckService:
                     evidence=tuple(behind),
                 )
             )
-        return FlagResult(title, tuple(flags), self.model, corpus_version)
+        return FlagResult(title, tuple(flags), self.model, snapshot.version)
 
     def verify(self, claim: str, document: str, *, window_sentences: int = 1) -> VerifyResult:
         """Whether ``document`` (a press release, a report, an article) supports or refutes
@@ -501,11 +511,12 @@ class CheckService:
         return ContradictionPage(tuple(found[offset:end]), len(found), corpus_version, state)
 
     def corpus_info(self) -> CorpusInfo:
-        version = self._refresh()
+        """Size and version of one snapshot of the corpus (so the three agree)."""
+        snapshot = self._snapshot()
         return CorpusInfo(
-            articles=self.engine.store.count_articles(),
-            claims=self.engine.claim_count,
-            version=version,
+            articles=snapshot.article_count,
+            claims=snapshot.claim_count,
+            version=snapshot.version,
         )
 
     def health(self) -> Health:

@@ -20,7 +20,7 @@ from models.labels import LABEL2ID
 from service.articles import MAX_ARTICLE_CHARS, Article, make_article
 from service.claims import CLAIMS_VERSION, Claim, extract_claims
 from service.inputs import MAX_CLAIM_CHARS, require_text
-from service.live_corpus import Hit, LiveCorpus
+from service.live_corpus import Hit, LiveCorpus, Snapshot
 from service.pairing import CandidatePair, DuplicateGroups, candidate_pairs, may_pair
 from service.scoring import PairScorer, probabilities, score_both_directions
 from service.store.corpus import CorpusStore, SweptPair
@@ -84,8 +84,9 @@ def pair_label(both: np.ndarray) -> tuple[str, int]:
 class FactChecker:
     """The engine: a corpus store, an embedder, the live corpus and an NLI pair scorer.
 
-    Embedding and NLI scoring run outside the corpus lock, so an article being ingested
-    never holds up a check, and a check never holds up an ingest.
+    A check or a flag reads one immutable :class:`~service.live_corpus.Snapshot` of the
+    corpus from start to end and takes no lock: an article being ingested never holds up a
+    check, and a check never holds up an ingest.
 
     :param store: where articles, claims and embeddings persist.
     :param embedder: sentence embedder (the same one that built ``store``).
@@ -150,13 +151,19 @@ class FactChecker:
             yield from batch
             offset += len(batch)
 
-    def refresh(self) -> bool:
+    def refresh(self, *, wait: bool = True) -> bool:
         """Catch up with articles another process (a second server worker, ``factcheck
         ingest``) added or deleted. Costs one row read when nothing changed.
 
+        :param wait: ``False`` for requests: never wait for a writer of this process (see
+            :meth:`LiveCorpus.sync <service.live_corpus.LiveCorpus.sync>`).
         :returns: whether the corpus had changed.
         """
-        return self.corpus.sync()
+        return self.corpus.sync(wait=wait)
+
+    def snapshot(self) -> Snapshot:
+        """The corpus as it is now, immutable: what one request reads from start to end."""
+        return self.corpus.snapshot()
 
     @property
     def version(self) -> str:
@@ -203,14 +210,17 @@ class FactChecker:
         vectors: np.ndarray,
         top_k: int,
         min_similarity: float,
+        snapshot: Snapshot,
         contexts: Sequence[str | None] | None = None,
     ) -> list[list[Evidence]]:
         """Retrieve and NLI-score evidence for each query sentence, in one NLI batch.
 
+        :param snapshot: the corpus version to read (retrieval, titles and topic cues).
         :param contexts: per sentence, the quotation it was split from (or ``None``); the
             topic check reads it.
         """
-        _version, hits, common = self.corpus.retrieve(vectors, top_k, min_similarity)
+        hits = snapshot.retrieve(vectors, top_k, min_similarity)
+        common = snapshot.common_cues
         pairs = [(hit.claim.text, text) for text, row in zip(texts, hits) for hit in row]
         probs = self.scorer(pairs) if pairs else np.zeros((0, 3), np.float32)
         rows = iter(probs)
@@ -238,24 +248,39 @@ class FactChecker:
         )
 
     def check(
-        self, claim: str, top_k: int | None = None, min_similarity: float | None = None
+        self,
+        claim: str,
+        top_k: int | None = None,
+        min_similarity: float | None = None,
+        *,
+        snapshot: Snapshot | None = None,
     ) -> Verdict:
         """Verdict on one claim against the corpus.
 
+        :param snapshot: the corpus version to check against (default: the current one).
         :raises InvalidInput: empty claim, or longer than ``max_claim_chars``.
         """
         claim = require_text(claim, "claim", self.params.max_claim_chars).strip()
         top_k = self.params.top_k if top_k is None else top_k
         min_similarity = self.params.min_similarity if min_similarity is None else min_similarity
         vector = self.embedder.embed([claim])
-        evidence = self._evidence_for([claim], vector, top_k, min_similarity)[0]
+        snapshot = snapshot or self.snapshot()
+        evidence = self._evidence_for([claim], vector, top_k, min_similarity, snapshot)[0]
         return aggregate_verdict(claim, evidence, decision_threshold=self.params.decision_threshold)
 
     def flag(
-        self, text: str, top_k: int | None = None, min_similarity: float | None = None
+        self,
+        text: str,
+        top_k: int | None = None,
+        min_similarity: float | None = None,
+        *,
+        snapshot: Snapshot | None = None,
     ) -> list[FlaggedSentence]:
         """The sentences of ``text`` that the corpus contradicts or supports, with their
-        character offsets in ``text``."""
+        character offsets in ``text``.
+
+        :param snapshot: the corpus version to check against (default: the current one).
+        """
         require_text(text, "text", self.params.max_text_chars)
         top_k = self.params.top_k if top_k is None else top_k
         min_similarity = self.params.min_similarity if min_similarity is None else min_similarity
@@ -268,6 +293,7 @@ class FactChecker:
             vectors,
             top_k,
             min_similarity,
+            snapshot or self.snapshot(),
             contexts=[s.context for s in sentences],
         )
         flagged = []
@@ -336,12 +362,12 @@ class FactChecker:
                 keys = self.store.unswept_keys(self.params.sweep_batch_claims)
                 if not keys:
                     break
-                known = self.corpus.claims_of(keys)
+                known = self.snapshot().claims_of(keys)
                 if len(known) < len(keys):
                     # Claims another process stored since this one last looked: catch up,
                     # and never mark a claim swept that was not paired.
                     self.refresh()
-                    known = self.corpus.claims_of(keys)
+                    known = self.snapshot().claims_of(keys)
                     if not known:
                         break
                 keys = [k for k in keys if k in known]
@@ -363,14 +389,14 @@ class FactChecker:
         old pairs.
         """
         params = self.params
-        corpus = self.corpus
+        corpus = self.snapshot()  # one version for the whole unit
         known, claims, vectors = corpus.entries(keys)
         if not known:
             return []
         fetch = min(max(corpus.claim_count, 1), 3 * params.top_k + 1)
         neighbour_keys, sims = corpus.search(vectors, fetch)
         neighbours = corpus.claims_of({int(k) for k in neighbour_keys.ravel() if k >= 0})
-        common = corpus.common_cues()
+        common = corpus.common_cues
         candidates: dict[tuple[int, int], tuple[Claim, Claim, int, int, float]] = {}
         for key, claim, row_keys, row_sims in zip(known, claims, neighbour_keys, sims):
             proposed = 0
@@ -413,13 +439,15 @@ class FactChecker:
             )
         return found
 
-    def candidate_pairs(self, snapshot=None) -> tuple[list[CandidatePair], DuplicateGroups]:
+    def candidate_pairs(
+        self, snapshot: Snapshot | None = None
+    ) -> tuple[list[CandidatePair], DuplicateGroups]:
         """Candidate pairs of the corpus (or of ``snapshot``); positions index its claims."""
-        snapshot = snapshot or self.corpus.snapshot()
+        snapshot = snapshot or self.snapshot()
         return candidate_pairs(
             snapshot.claims,
             snapshot.vectors,
-            self.corpus,
+            snapshot,
             snapshot.keys,
             k=self.params.top_k,
             min_similarity=self.params.min_similarity,

@@ -118,7 +118,14 @@ class CorpusStore:
     def __init__(self, path: Path, embedder_name: str) -> None:
         self.path = Path(path)
         self.embedder_name = embedder_name
+        # Writes go through one connection, one transaction at a time.
         self._lock = threading.Lock()
+        # Reads go through connections of their own (WAL: a reader sees the last commit and
+        # never waits for a writer), so /health and requests never queue behind an ingest's
+        # or the sweep's transaction. The lock guards the list of idle ones, nothing else.
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._closed = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
@@ -154,8 +161,8 @@ class CorpusStore:
         import shutil
 
         try:
-            with self._lock:
-                self._conn.execute("SELECT value FROM meta WHERE key='ids_xor'").fetchone()
+            with self._reading() as conn:
+                conn.execute("SELECT value FROM meta WHERE key='ids_xor'").fetchone()
         except sqlite3.Error as exc:
             return f"unreadable: {exc}"
         if not os.access(self.path.parent, os.W_OK) or not os.access(self.path, os.W_OK):
@@ -221,7 +228,30 @@ class CorpusStore:
                 raise
             raise self._unusable(exc) from exc
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        """A read connection for the duration of one read: an idle one, or a new one."""
+        with self._readers_lock:
+            conn = self._readers.pop() if self._readers else None
+        if conn is None:
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA query_only=ON")
+        try:
+            yield conn
+        finally:
+            with self._readers_lock:
+                keep = not self._closed and len(self._readers) < _IDLE_READERS
+                if keep:
+                    self._readers.append(conn)
+            if not keep:
+                conn.close()
+
     def close(self) -> None:
+        with self._readers_lock:
+            self._closed = True
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
         self._conn.close()
 
     # -- writes -----------------------------------------------------------------------
@@ -278,8 +308,8 @@ class CorpusStore:
     @property
     def claims_version(self) -> int | None:
         """The :data:`~service.claims.CLAIMS_VERSION` that extracted the stored claims."""
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key='claims_version'").fetchone()
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key='claims_version'").fetchone()
         return None if row is None else int(row[0])
 
     @claims_version.setter
@@ -300,25 +330,25 @@ class CorpusStore:
     # -- reads ------------------------------------------------------------------------
 
     def __contains__(self, article_id: str) -> bool:
-        with self._lock:
-            row = self._conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
+        with self._reading() as conn:
+            row = conn.execute("SELECT 1 FROM articles WHERE id=?", (article_id,)).fetchone()
         return row is not None
 
     def count_articles(self) -> int:
-        with self._lock:
-            return self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        with self._reading() as conn:
+            return conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
     def get_article(self, article_id: str) -> Article | None:
-        with self._lock:
-            row = self._conn.execute(
+        with self._reading() as conn:
+            row = conn.execute(
                 "SELECT id, text, title, source, url, published, outlet FROM articles WHERE id=?",
                 (article_id,),
             ).fetchone()
         return None if row is None else Article(*row)
 
     def list_articles(self, limit: int = 100, offset: int = 0) -> list[Article]:
-        with self._lock:
-            rows = self._conn.execute(
+        with self._reading() as conn:
+            rows = conn.execute(
                 "SELECT id, text, title, source, url, published, outlet FROM articles"
                 " ORDER BY added_at, id LIMIT ? OFFSET ?",
                 (limit, offset),
@@ -326,19 +356,19 @@ class CorpusStore:
         return [Article(*row) for row in rows]
 
     def article_ids(self) -> set[str]:
-        with self._lock:
-            return {row[0] for row in self._conn.execute("SELECT id FROM articles")}
+        with self._reading() as conn:
+            return {row[0] for row in conn.execute("SELECT id FROM articles")}
 
     def titles(self, article_ids: Iterable[str] | None = None) -> dict[str, str | None]:
         """Article id → title, of every article or of ``article_ids`` (texts not read)."""
-        with self._lock:
+        with self._reading() as conn:
             if article_ids is None:
-                rows = self._conn.execute("SELECT id, title FROM articles").fetchall()
+                rows = conn.execute("SELECT id, title FROM articles").fetchall()
             else:
                 rows = [
                     row
                     for chunk in _chunks(list(article_ids))
-                    for row in self._conn.execute(
+                    for row in conn.execute(
                         f"SELECT id, title FROM articles WHERE id IN ({_marks(chunk)})", chunk
                     )
                 ]
@@ -353,15 +383,15 @@ class CorpusStore:
             "SELECT rowid, article_id, idx, text, start, end, speaker, context, embedding"
             " FROM claims"
         )
-        with self._lock:
+        with self._reading() as conn:
             if article_ids is None:
-                rows = self._conn.execute(f"{select} ORDER BY rowid").fetchall()
+                rows = conn.execute(f"{select} ORDER BY rowid").fetchall()
             else:
                 rows = sorted(
                     (
                         row
                         for chunk in _chunks(list(article_ids))
-                        for row in self._conn.execute(
+                        for row in conn.execute(
                             f"{select} WHERE article_id IN ({_marks(chunk)})", chunk
                         )
                     ),
@@ -377,18 +407,16 @@ class CorpusStore:
 
     def unswept_keys(self, limit: int) -> list[int]:
         """The next batch of claims the sweep has not paired yet (oldest first)."""
-        with self._lock:
-            rows = self._conn.execute(
+        with self._reading() as conn:
+            rows = conn.execute(
                 "SELECT rowid FROM claims WHERE swept=0 ORDER BY rowid LIMIT ?", (limit,)
             ).fetchall()
         return [row[0] for row in rows]
 
     def sweep_progress(self) -> tuple[int, int]:
         """``(claims not swept yet, all claims)``."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT COALESCE(SUM(swept=0), 0), COUNT(*) FROM claims"
-            ).fetchone()
+        with self._reading() as conn:
+            row = conn.execute("SELECT COALESCE(SUM(swept=0), 0), COUNT(*) FROM claims").fetchone()
         return int(row[0]), int(row[1])
 
     def save_sweep(self, keys: Iterable[int], found: Iterable[SweptPair]) -> None:
@@ -444,8 +472,8 @@ class CorpusStore:
                 " AND x.on_topic = 1" if label == "contradiction" else ""
             )
             args = (label,)
-        with self._lock:
-            rows = self._conn.execute(
+        with self._reading() as conn:
+            rows = conn.execute(
                 "SELECT x.premise, x.lo, x.hi, x.similarity,"
                 " x.entailment, x.neutral, x.contradiction, x.label, x.on_topic"
                 f" FROM contradictions x {where} ORDER BY x.{order} DESC, x.lo, x.hi",
@@ -454,7 +482,7 @@ class CorpusStore:
             keys = sorted({k for row in rows for k in row[1:3]})
             claims = {}
             for chunk in _chunks(keys):
-                for row in self._conn.execute(
+                for row in conn.execute(
                     f"SELECT {_CLAIM_COLUMNS}, a.title FROM claims c JOIN articles a"
                     f" ON a.id = c.article_id WHERE c.rowid IN ({_marks(chunk)})",
                     chunk,
@@ -482,8 +510,8 @@ class CorpusStore:
         article ids: it changes whenever the corpus does, is the same across restarts (and
         after adding then deleting an article) for the same corpus, and costs one row read:
         the ids' digest is kept up to date by every write."""
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key='ids_xor'").fetchone()
+        with self._reading() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key='ids_xor'").fetchone()
         return self.version_of(int(row[0], 16) if row else 0)
 
     def version_of(self, ids_digest: int) -> str:
@@ -492,6 +520,9 @@ class CorpusStore:
         material = [self.embedder_name, CLAIMS_VERSION, f"{ids_digest:016x}"]
         return hashlib.sha256(json.dumps(material).encode()).hexdigest()[:16]
 
+
+#: Idle read connections kept for reuse (more are opened while more threads read at once).
+_IDLE_READERS = 4
 
 #: SQLite's default limit on ``?`` parameters per statement is 999.
 _CHUNK = 900
