@@ -36,14 +36,14 @@ from tqdm.auto import tqdm
 
 from evaluation.datasets import VERDICTS, ClaimExample, PairDataset
 from evaluation.gate import DEFAULT_TOLERANCE, GateError, Regression, find_regressions
-from evaluation.metrics import (
+from evaluation.report import write_report
+from models.labels import NLI_LABELS
+from models.metrics import (
     binary_metrics,
     classification_metrics,
     label_metrics,
     reliability_bins,
 )
-from evaluation.report import write_report
-from models.labels import NLI_LABELS
 from models.windows import WindowDecision, score_document
 from service.errors import FactcheckError
 

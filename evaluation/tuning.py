@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evaluation.datasets import VERDICTS, ClaimExample
-from evaluation.metrics import label_metrics
+from models.metrics import label_metrics
 from service.verdicts import Evidence, Verdict, aggregate_verdict
 
 #: The seed of the tuning / test split the project reports.

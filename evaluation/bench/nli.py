@@ -13,13 +13,13 @@ import numpy as np
 
 from evaluation.bench.machine import ForeignCpu
 from evaluation.bench.plan import Echo
-from evaluation.metrics import label_metrics
 from models.labels import LABEL2ID, NLI_LABELS
+from models.metrics import label_metrics
 from models.nli import NliModel, resolve_label_ids
 
 
 def label_scores(gold: Sequence[str], probs: np.ndarray) -> dict[str, Any]:
-    """:func:`evaluation.metrics.label_metrics` of the argmax of ``[n, 3]`` scores in
+    """:func:`models.metrics.label_metrics` of the argmax of ``[n, 3]`` scores in
     :data:`NLI_LABELS` order against gold label names."""
     gold_ids = [LABEL2ID[label] for label in gold]
     return label_metrics(gold_ids, np.asarray(probs).argmax(axis=1), NLI_LABELS)

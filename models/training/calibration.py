@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from models import metrics
+
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
@@ -44,16 +46,9 @@ def fit_temperature(logits: np.ndarray, gold: np.ndarray) -> float:
 
 
 def expected_calibration_error(
-    logits: np.ndarray, gold: np.ndarray, temperature: float = 1.0, bins: int = 10
+    logits: np.ndarray, gold: np.ndarray, temperature: float = 1.0
 ) -> float:
-    """ECE of the top label's probability over ``bins`` equal-width confidence bins."""
+    """ECE of ``softmax(logits / T)``, binned as ``factcheck evaluate`` bins it
+    (:func:`models.metrics.expected_calibration_error`), so the figures agree."""
     probs = np.exp(_log_softmax(np.asarray(logits, dtype=np.float64) / temperature))
-    confidence, predicted = probs.max(axis=1), probs.argmax(axis=1)
-    correct = predicted == gold
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    ece = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        in_bin = (confidence > lo) & (confidence <= hi)
-        if in_bin.any():
-            ece += in_bin.mean() * abs(correct[in_bin].mean() - confidence[in_bin].mean())
-    return round(float(ece), 4)
+    return round(metrics.expected_calibration_error(probs, gold), 4)

@@ -44,6 +44,7 @@ import numpy as np
 
 from models.checkpoints import CALIBRATION_FILE
 from models.labels import ID2LABEL, LABEL2ID
+from models.metrics import label_metrics
 from models.training import sources as src
 
 logger = logging.getLogger(__name__)
@@ -179,14 +180,9 @@ def predict_logits(
 
 def slice_metrics(pairs: Sequence[dict], logits: np.ndarray) -> dict[str, float]:
     """Accuracy and macro-F1 of argmax predictions (the evaluation package reports more)."""
-    gold = np.array([LABEL2ID[p["label"]] for p in pairs])
-    pred = logits.argmax(axis=1)
-    f1s = []
-    for label_id in ID2LABEL:
-        tp = int(((pred == label_id) & (gold == label_id)).sum())
-        wrong = int(((pred == label_id) != (gold == label_id)).sum())
-        f1s.append(2 * tp / (2 * tp + wrong) if tp + wrong else 0.0)
-    return {"accuracy": float((gold == pred).mean()), "macro_f1": float(np.mean(f1s))}
+    gold = [LABEL2ID[p["label"]] for p in pairs]
+    scores = label_metrics(gold, logits.argmax(axis=1), [ID2LABEL[i] for i in sorted(ID2LABEL)])
+    return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
 
 
 def train_nli(

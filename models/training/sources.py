@@ -153,8 +153,11 @@ def frank(data_dir: Path) -> tuple[list[dict], list[dict]]:
 
 def news_editions(corpus_dir: Path | None = None) -> dict[str, list[Path]]:
     """The corpus files by edition, as ``editions.json`` lists them; every ``*.jsonl`` of the
-    folder must be in exactly one edition (a file left out would be silently untrained)."""
+    folder must be in exactly one edition (a file left out would be silently untrained). A
+    folder without the file is one edition."""
     folder = Path(corpus_dir or NEWS_CORPUS_DIR)
+    if not (folder / NEWS_EDITIONS_FILE).is_file():
+        return {"1": sorted(folder.glob("*.jsonl"))}
     listed = json.loads((folder / NEWS_EDITIONS_FILE).read_text(encoding="utf-8"))
     editions = {name: [folder / f for f in files] for name, files in listed.items()}
     named = [p.name for files in editions.values() for p in files]

@@ -24,14 +24,14 @@ from evaluation.datasets import (
     read_pairs,
 )
 from evaluation.gate import GateError, find_regressions
-from evaluation.metrics import (
+from evaluation.report import REPORT_FILES, write_report
+from evaluation.runner import EvaluationError, evaluate_claims, evaluate_pairs, run_evaluation
+from models.labels import NLI_LABELS
+from models.metrics import (
     classification_metrics,
     expected_calibration_error,
     reliability_bins,
 )
-from evaluation.report import REPORT_FILES, write_report
-from evaluation.runner import EvaluationError, evaluate_claims, evaluate_pairs, run_evaluation
-from models.labels import NLI_LABELS
 from service.cli.evaluate import EXIT_REGRESSION, evaluate_command
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 import service.cli.evaluate as evaluation_cli
 from evaluation.datasets import DatasetError, read_pairs
-from evaluation.metrics import balanced_accuracy, binary_metrics
 from evaluation.runner import evaluate_pairs
+from models.metrics import balanced_accuracy, binary_metrics
 from models.windows import split_sentences
 from service.cli import cli
 from service.cli.evaluate import evaluate_command
