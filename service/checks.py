@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from service.live_corpus import Snapshot
 from service.scoring import PairScorer, probabilities
 from service.store.redis_cache import RedisCache, cache_key
 from service.sweep import Sweeper, SweepState
+from service.tokens import TokenCounter
 from service.verdicts import Contradiction, Evidence, Verdict, VerdictLabel, label_of
 
 logger = logging.getLogger(__name__)
@@ -206,6 +207,8 @@ class Limits:
     max_flag_sentences: int = 3_000
     max_verify_claim_chars: int = MAX_VERIFY_CLAIM_CHARS
     max_document_chars: int = MAX_DOCUMENT_CHARS
+    max_claim_tokens: int = 128
+    max_verify_windows: int = 3_000
 
 
 class CheckService:
@@ -215,6 +218,8 @@ class CheckService:
     :param scorer: the NLI pair scorer (the engine's, behind the pair cache).
     :param cache: where answers are cached; ``None`` computes every answer.
     :param model: the models behind the answers (part of every cache key).
+    :param tokens: measures texts as the NLI model reads them, for the token budgets
+        (``None``: no token budget, texts are cut by the model as it reads them).
     """
 
     def __init__(
@@ -225,8 +230,10 @@ class CheckService:
         model: ModelInfo,
         limits: Limits | None = None,
         sweeper: Sweeper | None = None,
+        tokens: TokenCounter | None = None,
     ) -> None:
         self.engine = engine
+        self.tokens = tokens
         self.sweeper = sweeper
         self.sweep_on_ingest = True
         self.scorer = scorer
@@ -246,6 +253,39 @@ class CheckService:
         self.engine.refresh(wait=False)
         return self.engine.snapshot()
 
+    def _claim_tokens(self, claim: str, field: tuple[str | int, ...] = ("claim",)) -> int:
+        """The claim's length in tokens (0 without a token budget).
+
+        :raises TokenLimit: longer than ``max_claim_tokens``.
+        """
+        if self.tokens is None:
+            return 0
+        return self.tokens.require(
+            claim, "claim", self.limits.max_claim_tokens, "max_claim_tokens", field=field
+        )
+
+    def _in_windows(self, claims: list[Claim]) -> list[Claim]:
+        """Sentences longer than ``max_claim_tokens`` cut into pieces that fit (each with
+        its own offsets), so that no sentence is cut by the model as it reads it."""
+        if self.tokens is None or not claims:
+            return claims
+        limit = self.limits.max_claim_tokens
+        out = []
+        for claim, tokens in zip(claims, self.tokens.counts([c.text for c in claims])):
+            if tokens <= limit:
+                out.append(claim)
+                continue
+            for span in self.tokens.windows(claim.text, limit):
+                out.append(
+                    replace(
+                        claim,
+                        text=claim.text[span.start : span.end],
+                        start=claim.start + span.start,
+                        end=claim.start + span.end,
+                    )
+                )
+        return out
+
     # -- claims ---------------------------------------------------------------------------
 
     def check(
@@ -257,9 +297,11 @@ class CheckService:
         :param claim: at most ``max_claim_chars`` characters; compared and cached after
             :func:`~service.inputs.normalise_claim`.
         :raises InvalidInput: the claim is empty or too long, or ``top_k`` is below 1.
+        :raises TokenLimit: the claim is longer than ``max_claim_tokens``.
         """
         require_text(claim, "claim", self.limits.max_claim_chars)
         claim = normalise_claim(claim)
+        self._claim_tokens(claim)
         if top_k is not None and top_k < 1:
             raise InvalidInput(f"top_k must be at least 1, got {top_k}", field=("top_k",))
         params = self.engine.params
@@ -293,22 +335,24 @@ class CheckService:
 
     def flag(self, text: str, *, title: str | None = None) -> FlagResult:
         """The sentences of a draft that the corpus contradicts or supports, with their
-        offsets in the draft and the corpus sentences behind each label.
+        offsets in the draft and the corpus sentences behind each label. A sentence longer
+        than ``max_claim_tokens`` is checked in pieces that fit, each flagged on its own.
 
         :raises InvalidInput: the text is empty or longer than ``max_text_chars``.
+        :raises TooLarge: more than ``max_flag_sentences`` sentences (and pieces).
         """
         require_text(text, "text", self.limits.max_text_chars)
-        sentences = len(extract_claims("submitted", text))
-        if sentences > self.limits.max_flag_sentences:
+        sentences = self._in_windows(extract_claims("submitted", text))
+        if len(sentences) > self.limits.max_flag_sentences:
             raise TooLarge(
-                f"text has {sentences:,} sentences; the limit is "
+                f"text has {len(sentences):,} sentences; the limit is "
                 f"{self.limits.max_flag_sentences:,} a request (max_flag_sentences)",
                 field=("text",),
             )
         snapshot = self._snapshot()
         threshold = self.engine.params.decision_threshold
         flags = []
-        for f in self.engine.flag(text, snapshot=snapshot):
+        for f in self.engine.flag_sentences(sentences, snapshot=snapshot):
             label = "contradiction" if f.verdict.verdict == "refuted" else "entailment"
             behind = sorted(
                 (
@@ -336,9 +380,14 @@ class CheckService:
         ``claim``, read in windows of up to ``window_sentences`` consecutive sentences; the
         answer cache applies as for :meth:`check`. Offsets index into ``document`` as given.
 
+        A window longer than the model reads next to the claim is read in pieces that fit
+        (each its own window, with its offsets).
+
         :raises InvalidInput: the claim or the document is empty (or only invisible
             characters) or too long, the document holds no sentence, or
             ``window_sentences`` is outside 1..3.
+        :raises TokenLimit: the claim is longer than ``max_claim_tokens``.
+        :raises TooLarge: the document gives more than ``max_verify_windows`` windows.
         """
         require_text(claim, "claim", self.limits.max_verify_claim_chars)
         require_text(document, "document", self.limits.max_document_chars)
@@ -348,6 +397,7 @@ class CheckService:
                 field=("window_sentences",),
             )
         claim = normalise_claim(claim)
+        claim_tokens = self._claim_tokens(claim)
         key = cache_key(
             "verify", VERIFY_CACHE_FORMAT, asdict(self.model), claim, document, window_sentences
         )
@@ -359,8 +409,16 @@ class CheckService:
                 except (KeyError, TypeError, ValueError):
                     logger.warning("unreadable answer in the cache; recomputing")
         windows = sentence_windows(document, size=window_sentences)
+        windows = self._fitting(document, windows, claim_tokens)
         if not windows:
             raise InvalidInput("document holds no sentence", field=("document",))
+        if len(windows) > self.limits.max_verify_windows:
+            raise TooLarge(
+                f"document gives {len(windows):,} windows of up to {window_sentences} "
+                f"sentences; the limit is {self.limits.max_verify_windows:,} a request "
+                "(max_verify_windows): send a shorter document or fewer window_sentences",
+                field=("document",),
+            )
         probs = np.asarray(self.scorer([(w.text, claim) for w in windows]), dtype=np.float64)
         decision = aggregate_windows(windows, probs)
         result = VerifyResult(
@@ -380,12 +438,29 @@ class CheckService:
             self.cache.set_json(key, asdict(result))
         return result
 
+    def _fitting(self, document: str, windows: list[Window], claim_tokens: int) -> list[Window]:
+        """``windows`` with each one too long to read next to the claim cut into pieces
+        that fit (offsets still into ``document``)."""
+        if self.tokens is None or not windows:
+            return windows
+        room = self.tokens.room_beside(claim_tokens)
+        out = []
+        for window, tokens in zip(windows, self.tokens.counts([w.text for w in windows])):
+            if tokens <= room:
+                out.append(window)
+                continue
+            for span in self.tokens.windows(window.text, room):
+                start, end = window.start + span.start, window.start + span.end
+                out.append(Window(document[start:end], start, end))
+        return out
+
     def score_pairs(self, pairs: Sequence[tuple[str, str]]) -> PairScores:
         """NLI probabilities of each (premise, hypothesis) pair, in one batch through the
         pair cache.
 
         :raises InvalidInput: more than ``max_pairs`` pairs, or a text that is empty or
             longer than ``max_claim_chars``.
+        :raises TokenLimit: a pair longer than the NLI model reads.
         """
         if len(pairs) > self.limits.max_pairs:
             raise InvalidInput(
@@ -396,6 +471,8 @@ class CheckService:
         for i, (premise, hypothesis) in enumerate(pairs):
             require_text(premise, "premise", limit, field=("pairs", i, "premise"))
             require_text(hypothesis, "hypothesis", limit, field=("pairs", i, "hypothesis"))
+        if self.tokens is not None:
+            self.tokens.require_pairs(list(pairs), "pairs")
         rows = self.scorer(list(pairs)) if pairs else []
         results = []
         for row in rows:

@@ -34,6 +34,7 @@ from service.store.embedded_redis import EmbeddedRedis
 from service.store.pair_cache import PairCache, checkpoint_fingerprint
 from service.store.redis_cache import CacheObserver, RedisCache
 from service.sweep import Sweeper
+from service.tokens import TokenCounter
 
 logger = logging.getLogger(__name__)
 
@@ -188,6 +189,26 @@ class Services:
 
         return self._once("nli", load)
 
+    @property
+    def tokens(self) -> TokenCounter:
+        """Counts tokens with the NLI checkpoint's tokenizer (loaded; the model itself is
+        not), for the token budgets of requests.
+
+        :raises ModelUnavailable: the checkpoint's tokenizer cannot be read.
+        """
+
+        def load() -> TokenCounter:
+            nli = self._nli_object()
+            counter = TokenCounter(nli.model_name_or_path, pair_tokens=nli.max_length)
+            try:
+                return counter.load()
+            except (OSError, ValueError) as exc:
+                raise ModelUnavailable(
+                    f"cannot read the tokenizer of {nli.model_name_or_path}: {_first_line(exc)}"
+                ) from exc
+
+        return self._once("tokens", load)
+
     def _score_with_nli(self, pairs, **kwargs):
         """``nli.predict_pairs``, the model loaded on the first call: a command that fails
         on its input, or finds every pair in the cache, never loads it."""
@@ -325,9 +346,17 @@ class Services:
                 max_pairs=self.settings.max_pairs_per_request,
                 max_document_chars=self.settings.max_text_chars,
                 max_flag_sentences=self.settings.max_flag_sentences,
+                max_claim_tokens=self.settings.max_claim_tokens,
+                max_verify_windows=self.settings.max_verify_windows,
             )
             checks = CheckService(
-                self.engine, self.scorer, self.cache, self.model, limits, sweeper=self.sweeper
+                self.engine,
+                self.scorer,
+                self.cache,
+                self.model,
+                limits,
+                sweeper=self.sweeper,
+                tokens=self.tokens,
             )
             checks.sweep_on_ingest = self.settings.sweep_on_ingest
             return checks

@@ -282,9 +282,21 @@ class FactChecker:
         :param snapshot: the corpus version to check against (default: the current one).
         """
         require_text(text, "text", self.params.max_text_chars)
+        return self.flag_sentences(
+            extract_claims("submitted", text), top_k, min_similarity, snapshot=snapshot
+        )
+
+    def flag_sentences(
+        self,
+        sentences: Sequence[Claim],
+        top_k: int | None = None,
+        min_similarity: float | None = None,
+        *,
+        snapshot: Snapshot | None = None,
+    ) -> list[FlaggedSentence]:
+        """:meth:`flag` for a text already split into sentences (offsets into the text)."""
         top_k = self.params.top_k if top_k is None else top_k
         min_similarity = self.params.min_similarity if min_similarity is None else min_similarity
-        sentences = extract_claims("submitted", text)
         if not sentences:
             return []
         vectors = embed_claims(self.embedder, sentences)

@@ -67,3 +67,8 @@ class Overloaded(FactcheckError, RuntimeError):
 
 class TooLarge(InvalidInput):
     """A request over one of its budgets (sentences per /flag...): 413, naming the limit."""
+
+
+class TokenLimit(InvalidInput):
+    """A text longer than the NLI model reads (in tokens of its tokenizer): 422, naming
+    the limit; scoring it would silently cut it."""

@@ -151,6 +151,22 @@ class Settings(BaseSettings):
     max_flag_sentences: int = Field(
         default=3_000, ge=1, description="Most sentences one POST /flag checks (413 beyond)."
     )
+    max_claim_tokens: int = Field(
+        default=128,
+        ge=8,
+        le=240,
+        description="Longest claim, in tokens of the NLI model's tokenizer: a claim is read "
+        "next to its evidence within the model's 256-token pair, and is never cut; a longer "
+        "one gets 422 (POST /check, POST /verify). A longer sentence of a /flag draft is "
+        "checked in pieces of at most this many tokens instead.",
+    )
+    max_verify_windows: int = Field(
+        default=3_000,
+        ge=1,
+        description="Most windows one POST /verify scores (one NLI pair each; 413 beyond): "
+        "a document's sentence windows, after cutting the ones too long to read beside the "
+        "claim into pieces.",
+    )
     sweep_on_ingest: bool = Field(
         default=True,
         description="Start the background contradiction sweep when an article is added "

@@ -21,6 +21,7 @@ from service.errors import (
     NotFound,
     Overloaded,
     StorageFull,
+    TokenLimit,
     TooLarge,
 )
 
@@ -36,6 +37,9 @@ def domain_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, TooLarge):
         error = {"loc": ["body", *exc.field], "msg": str(exc), "type": "too_large"}
         return JSONResponse({"detail": [error]}, status_code=413)
+    if isinstance(exc, TokenLimit):
+        error = {"loc": ["body", *exc.field], "msg": str(exc), "type": "token_limit"}
+        return JSONResponse({"detail": [error]}, status_code=422)
     if isinstance(exc, InvalidInput):
         error = {"loc": ["body", *exc.field], "msg": str(exc), "type": "value_error"}
         return JSONResponse({"detail": [error]}, status_code=422)
