@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from service.api.deps import ChecksDep, require_reader, require_writer
+from service.api.responses import BODY_REFUSED, INVALID, STORAGE
 from service.api.schemas import (
     ArticleCreate,
     ArticleCreated,
@@ -15,7 +16,7 @@ from service.api.schemas import (
     ErrorResponse,
 )
 
-router = APIRouter(prefix="/articles", tags=["articles"])
+router = APIRouter(prefix="/articles", tags=["articles"], responses=BODY_REFUSED)
 
 ArticleId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="Content hash.")]
 
@@ -30,8 +31,9 @@ _AUTH = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
     dependencies=[Depends(require_writer)],
     responses={
         200: {"model": ArticleCreated, "description": "The same text was stored already."},
-        422: {"model": ErrorResponse},
+        **INVALID,
         **_AUTH,
+        **STORAGE,
     },
 )
 def create_article(body: ArticleCreate, checks: ChecksDep, response: Response) -> ArticleCreated:
@@ -70,7 +72,7 @@ def get_article(article_id: ArticleId, checks: ChecksDep) -> ArticlePublic:
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     dependencies=[Depends(require_writer)],
-    responses={**_NOT_FOUND, **_AUTH},
+    responses={**_NOT_FOUND, **_AUTH, **STORAGE},
 )
 def delete_article(article_id: ArticleId, checks: ChecksDep) -> Response:
     """Remove an article and its claims."""

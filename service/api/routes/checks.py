@@ -9,9 +9,10 @@ from fastapi.responses import JSONResponse
 
 from service.api.claimreview import claim_review
 from service.api.deps import ChecksDep, SettingsDep, require_reader
-from service.api.schemas import CheckRequest, CheckResponse, ErrorResponse
+from service.api.responses import BODY_REFUSED, INVALID, SCORING
+from service.api.schemas import CheckRequest, CheckResponse
 
-router = APIRouter(tags=["checks"], dependencies=[Depends(require_reader)])
+router = APIRouter(tags=["checks"], dependencies=[Depends(require_reader)], responses=BODY_REFUSED)
 
 
 @router.post(
@@ -23,7 +24,8 @@ router = APIRouter(tags=["checks"], dependencies=[Depends(require_reader)])
             "description": "The verdict; with ?format=claimreview, schema.org ClaimReview "
             "JSON-LD instead.",
         },
-        422: {"model": ErrorResponse},
+        **INVALID,
+        **SCORING,
     },
 )
 def check(

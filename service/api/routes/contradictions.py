@@ -8,9 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from service.api.deps import ChecksDep, require_reader
+from service.api.responses import BODY_REFUSED
 from service.api.schemas import ContradictionsPublic
 
-router = APIRouter(tags=["contradictions"], dependencies=[Depends(require_reader)])
+router = APIRouter(
+    tags=["contradictions"], dependencies=[Depends(require_reader)], responses=BODY_REFUSED
+)
 
 #: Longest a client may ask to wait for the sweep (s).
 MAX_WAIT_S = 120

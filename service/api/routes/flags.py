@@ -5,12 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from service.api.deps import ChecksDep, require_reader
-from service.api.schemas import ErrorResponse, FlagRequest, FlagResponse
+from service.api.responses import BODY_REFUSED, INVALID, SCORING, over_budget
+from service.api.schemas import FlagRequest, FlagResponse
 
-router = APIRouter(tags=["flags"], dependencies=[Depends(require_reader)])
+router = APIRouter(tags=["flags"], dependencies=[Depends(require_reader)], responses=BODY_REFUSED)
 
 
-@router.post("/flag", response_model=FlagResponse, responses={422: {"model": ErrorResponse}})
+@router.post(
+    "/flag",
+    response_model=FlagResponse,
+    responses={**INVALID, **over_budget("max_flag_sentences"), **SCORING},
+)
 def flag(body: FlagRequest, checks: ChecksDep) -> FlagResponse:
     """For the newsroom plugin: each sentence of ``text`` that the corpus contradicts (or
     supports), with its character offsets in ``text`` and the corpus sentences behind it."""

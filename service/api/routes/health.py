@@ -6,9 +6,10 @@ from fastapi import APIRouter, Response
 
 from service.api.deps import ChecksDep, MetricsDep
 from service.api.metrics import CONTENT_TYPE
+from service.api.responses import BODY_REFUSED
 from service.api.schemas import HealthPublic
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses=BODY_REFUSED)
 
 
 @router.get("/health", response_model=HealthPublic)
