@@ -32,7 +32,7 @@ from service.live_corpus import Snapshot
 from service.scoring import PairScorer, probabilities
 from service.store.redis_cache import RedisCache, cache_key
 from service.sweep import Sweeper, SweepState
-from service.tokens import TokenCounter
+from service.tokens import TokenBudget
 from service.verdicts import Contradiction, Evidence, Verdict, VerdictLabel, label_of
 
 logger = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ class CheckService:
         model: ModelInfo,
         limits: Limits | None = None,
         sweeper: Sweeper | None = None,
-        tokens: TokenCounter | None = None,
+        tokens: TokenBudget | None = None,
     ) -> None:
         self.engine = engine
         self.tokens = tokens

@@ -34,7 +34,7 @@ from service.store.embedded_redis import EmbeddedRedis
 from service.store.pair_cache import PairCache, checkpoint_fingerprint
 from service.store.redis_cache import CacheObserver, RedisCache
 from service.sweep import Sweeper
-from service.tokens import TokenCounter
+from service.tokens import TokenBudget
 
 logger = logging.getLogger(__name__)
 
@@ -190,16 +190,16 @@ class Services:
         return self._once("nli", load)
 
     @property
-    def tokens(self) -> TokenCounter:
+    def tokens(self) -> TokenBudget:
         """Counts tokens with the NLI checkpoint's tokenizer (loaded; the model itself is
         not), for the token budgets of requests.
 
         :raises ModelUnavailable: the checkpoint's tokenizer cannot be read.
         """
 
-        def load() -> TokenCounter:
+        def load() -> TokenBudget:
             nli = self._nli_object()
-            counter = TokenCounter(nli.model_name_or_path, pair_tokens=nli.max_length)
+            counter = TokenBudget(nli.model_name_or_path, pair_tokens=nli.max_length)
             try:
                 return counter.load()
             except (OSError, ValueError) as exc:

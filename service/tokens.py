@@ -1,85 +1,20 @@
-"""Token budgets: texts measured the way the NLI model reads them.
+"""Token budgets: what the service does with a text the NLI model would cut.
 
-The NLI model reads a (premise, hypothesis) pair of at most ``pair_tokens`` tokens (its
-``max_length``) and cuts anything longer, longest side first, without a word of warning: a
-claim cut that way is answered as some other claim. So the service measures texts with the
-model's own tokenizer before scoring them: a claim (a hypothesis) longer than its budget is
-refused, naming the limit, and a long sentence of a draft or a document is read in windows
-that fit instead of being cut.
+The model cuts a pair longer than it reads without a word of warning, and a claim cut that
+way is answered as some other claim. So a claim (a hypothesis) longer than its budget is
+refused, naming the limit (:class:`TokenBudget`), and a long sentence of a draft or a
+document is read in pieces that fit (:meth:`models.tokens.TokenCounter.windows`).
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
-
+from models.tokens import TokenCounter
 from service.errors import TokenLimit
 
 
-@dataclass(frozen=True)
-class Span:
-    """A piece of a text: ``text[start:end]``, at most the budget's tokens long."""
-
-    start: int
-    end: int
-
-
-class TokenCounter:
-    """Counts tokens with the NLI checkpoint's tokenizer; cheap to build, the tokenizer is
-    read on first use (:meth:`load`, idempotent, tens of milliseconds).
-
-    :param model_name_or_path: the NLI checkpoint (its tokenizer files).
-    :param pair_tokens: the most tokens the model reads per pair, special tokens included
-        (``NliModel.max_length``).
-    """
-
-    def __init__(self, model_name_or_path: str, pair_tokens: int) -> None:
-        self.model_name_or_path = model_name_or_path
-        self.pair_tokens = pair_tokens
-        self._tokenizer = None
-        self._special = 3  # [CLS] a [SEP] b [SEP]; read from the tokenizer on load
-        # Fast tokenizers are not safe to share between threads (models/nli.py, too).
-        self._lock = threading.Lock()
-
-    def load(self) -> TokenCounter:
-        if self._tokenizer is None:
-            from transformers import AutoTokenizer
-
-            with self._lock:
-                if self._tokenizer is None:
-                    tokenizer = AutoTokenizer.from_pretrained(self.model_name_or_path)
-                    self._special = tokenizer.num_special_tokens_to_add(pair=True)
-                    self._tokenizer = tokenizer
-        return self
-
-    def _offsets(self, text: str) -> list[tuple[int, int]]:
-        """Character offsets of each token of ``text`` (no special tokens)."""
-        self.load()
-        with self._lock:
-            encoded = self._tokenizer(  # type: ignore[misc]
-                text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
-            )
-        return [tuple(span) for span in encoded["offset_mapping"]]
-
-    def count(self, text: str) -> int:
-        """Tokens of ``text`` alone (no special tokens)."""
-        return len(self._offsets(text))
-
-    def counts(self, texts: list[str]) -> list[int]:
-        """:meth:`count` of each text, tokenised in one batch."""
-        if not texts:
-            return []
-        self.load()
-        with self._lock:
-            encoded = self._tokenizer(  # type: ignore[misc]
-                texts, add_special_tokens=False, return_attention_mask=False, verbose=False
-            )
-        return [len(ids) for ids in encoded["input_ids"]]
-
-    def room_beside(self, hypothesis_tokens: int) -> int:
-        """Tokens left for a premise read next to a hypothesis of ``hypothesis_tokens``."""
-        self.load()
-        return self.pair_tokens - self._special - hypothesis_tokens
+class TokenBudget(TokenCounter):
+    """A :class:`~models.tokens.TokenCounter` that refuses texts over a budget with a
+    :class:`~service.errors.TokenLimit` naming the limit and the setting that sets it."""
 
     def require(
         self,
@@ -106,38 +41,11 @@ class TokenCounter:
     def require_pairs(self, pairs: list[tuple[str, str]], field: str) -> None:
         """:raises TokenLimit: naming the first pair longer than the model reads
         (``pair_tokens``, special tokens included), at ``(field, i)``."""
-        counts = self.counts([text for pair in pairs for text in pair])
-        for i in range(len(pairs)):
-            tokens = counts[2 * i] + counts[2 * i + 1] + self._special
+        for i, tokens in enumerate(self.pair_counts(pairs)):
             if tokens > self.pair_tokens:
                 raise TokenLimit(
                     f"pair {i} is {tokens:,} tokens long (premise, hypothesis and "
-                    f"{self._special} special tokens); the NLI model reads at most "
+                    f"{self.special_tokens} special tokens); the NLI model reads at most "
                     f"{self.pair_tokens:,} tokens a pair: shorten the premise or the hypothesis",
                     field=(field, i),
                 )
-
-    def windows(self, text: str, max_tokens: int) -> list[Span]:
-        """``text`` cut into consecutive pieces of at most ``max_tokens`` tokens each, cut
-        before a word where the piece holds a word start, so that no token is left out (one
-        piece, from its first token to its last, when it fits).
-
-        Offsets are into ``text``; whitespace between two pieces belongs to neither.
-        """
-        if max_tokens < 1:
-            raise ValueError(f"max_tokens must be at least 1, got {max_tokens}")
-        offsets = self._offsets(text)
-        if not offsets:
-            return []
-        spans, first = [], 0
-        while first < len(offsets):
-            last = min(first + max_tokens, len(offsets))  # one past the piece's last token
-            if last < len(offsets):
-                # Cut before a token that starts a word (whitespace before it), if any.
-                for cut in range(last, first, -1):
-                    if offsets[cut][0] > offsets[cut - 1][1]:
-                        last = cut
-                        break
-            spans.append(Span(offsets[first][0], offsets[last - 1][1]))
-            first = last
-        return spans

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from models.nli import default_nli_path
 from service.api.app import create_app
 from service.settings import Settings
-from service.tokens import TokenCounter
+from service.tokens import TokenBudget
 from tests.support import SEEDS, build_seeded_template, copy_corpus
 
 #: The tokenizer the service measures with; the shipped model reads 256 tokens a pair.
-TOKENS = TokenCounter(default_nli_path(), pair_tokens=256)
+TOKENS = TokenBudget(default_nli_path(), pair_tokens=256)
 
 
 class RecordingScorer:
