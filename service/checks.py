@@ -33,13 +33,13 @@ from service.scoring import PairScorer, probabilities
 from service.store.redis_cache import RedisCache, cache_key
 from service.sweep import Sweeper, SweepState
 from service.tokens import TokenBudget
-from service.verdicts import Contradiction, Evidence, Verdict, VerdictLabel, label_of
+from service.verdicts import Contradiction, Evidence, Verdict, VerdictLabel, decide, label_of
 
 logger = logging.getLogger(__name__)
 
 #: Part of every answer-cache key: bump when the cached value's shape changes.
 CHECK_CACHE_FORMAT = 2
-VERIFY_CACHE_FORMAT = 1
+VERIFY_CACHE_FORMAT = 2
 
 #: What ``contradictions(label=...)`` lists: one NLI label, or every scored pair.
 PAIR_LABELS: tuple[str, ...] = ("contradiction", "entailment", "neutral", "any")
@@ -48,13 +48,6 @@ PAIR_LABELS: tuple[str, ...] = ("contradiction", "entailment", "neutral", "any")
 VERIFY_TOP_WINDOWS = 3
 #: Widest window ``verify`` reads, in sentences.
 MAX_WINDOW_SENTENCES = 3
-
-#: The verdict a document-level NLI decision gives a claim.
-VERDICT_OF_LABEL: dict[str, VerdictLabel] = {
-    "entailment": "supported",
-    "contradiction": "refuted",
-    "neutral": "not_enough_info",
-}
 
 
 @dataclass(frozen=True)
@@ -128,13 +121,18 @@ class VerifyResult:
     """Whether a document supports a claim, read in sentence windows
     (:func:`models.windows.aggregate_windows`: max entailment, max contradiction).
 
-    ``probabilities`` are the document's (calibrated, as the model's are); ``window`` is the
-    window that decided them; ``top_entailment`` and ``top_contradiction`` are the windows
-    most entailing and most contradicting the claim, strongest first.
+    ``verdict`` and ``confidence`` follow the rule of ``/check``
+    (:func:`service.verdicts.decide` at the engine's decision threshold): the strongest
+    entailing window against the strongest contradicting one. ``label`` and
+    ``probabilities`` are the document-level NLI reading behind it (calibrated, as the
+    model's are); ``window`` is the window that decided them; ``top_entailment`` and
+    ``top_contradiction`` are the windows most entailing and most contradicting the claim,
+    strongest first.
     """
 
     claim: str
     verdict: VerdictLabel
+    confidence: float
     label: str
     probabilities: dict[str, float]
     window: DocumentWindow
@@ -398,8 +396,15 @@ class CheckService:
             )
         claim = normalise_claim(claim)
         claim_tokens = self._claim_tokens(claim)
+        threshold = self.engine.params.decision_threshold
         key = cache_key(
-            "verify", VERIFY_CACHE_FORMAT, asdict(self.model), claim, document, window_sentences
+            "verify",
+            VERIFY_CACHE_FORMAT,
+            asdict(self.model),
+            threshold,
+            claim,
+            document,
+            window_sentences,
         )
         if self.cache is not None:
             cached = self.cache.get_json(key, "verify")
@@ -421,9 +426,15 @@ class CheckService:
             )
         probs = np.asarray(self.scorer([(w.text, claim) for w in windows]), dtype=np.float64)
         decision = aggregate_windows(windows, probs)
+        verdict, confidence = decide(
+            float(probs[:, NLI_LABELS.index("entailment")].max()),
+            float(probs[:, NLI_LABELS.index("contradiction")].max()),
+            threshold,
+        )
         result = VerifyResult(
             claim=claim,
-            verdict=VERDICT_OF_LABEL[decision.label],
+            verdict=verdict,
+            confidence=confidence,
             label=decision.label,
             probabilities=_rounded(decision.probabilities),
             window=_document_window(decision.window, probs[decision.window_index]),
@@ -631,6 +642,7 @@ def _verify_from_json(data: dict, model: ModelInfo) -> VerifyResult:
     return VerifyResult(
         claim=data["claim"],
         verdict=data["verdict"],
+        confidence=data["confidence"],
         label=data["label"],
         probabilities=dict(data["probabilities"]),
         window=window(data["window"]),

@@ -82,8 +82,19 @@ def aggregate_verdict(
     support = max((e.probabilities["entailment"] for e in on_topic), default=0.0)
     refute = max((e.probabilities["contradiction"] for e in on_topic), default=0.0)
     evidence = tuple(sorted(evidence, key=lambda e: -e.similarity))
+    verdict, confidence = decide(support, refute, decision_threshold)
+    return Verdict(claim, verdict, confidence, evidence)
+
+
+def decide(support: float, refute: float, decision_threshold: float) -> tuple[VerdictLabel, float]:
+    """The verdict rule of ``/check``, ``/flag`` and ``/verify`` alike: the strongest
+    entailment (``support``) against the strongest contradiction (``refute``).
+
+    :returns: the verdict and its confidence: the deciding probability, or for
+        ``not_enough_info`` one minus the stronger of the two.
+    """
     if max(support, refute) < decision_threshold:
-        return Verdict(claim, "not_enough_info", round(1.0 - max(support, refute), 4), evidence)
+        return "not_enough_info", round(1.0 - max(support, refute), 4)
     if support >= refute:
-        return Verdict(claim, "supported", round(support, 4), evidence)
-    return Verdict(claim, "refuted", round(refute, 4), evidence)
+        return "supported", round(support, 4)
+    return "refuted", round(refute, 4)

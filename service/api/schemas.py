@@ -347,8 +347,18 @@ class DocumentWindowPublic(BaseModel):
 
 class VerifyResponse(BaseModel):
     claim: str = Field(description="The claim as checked (whitespace collapsed, NFC).")
-    verdict: Literal["supported", "refuted", "not_enough_info"]
-    label: NliLabel = Field(description="The document-level NLI decision behind the verdict.")
+    verdict: Literal["supported", "refuted", "not_enough_info"] = Field(
+        description="As /check decides: the strongest entailing window against the strongest "
+        "contradicting one, at the service's decision threshold."
+    )
+    confidence: float = Field(
+        description="As /check's: the deciding window's probability, or for not_enough_info "
+        "one minus the stronger of the two."
+    )
+    label: NliLabel = Field(
+        description="The document-level NLI reading behind the verdict (max entailment / max "
+        "contradiction, decided at 0.5)."
+    )
     probabilities: Probabilities = Field(
         description="The document's probabilities: max entailment and max contradiction "
         "over the windows, neutral the rest (calibrated, as the model's are)."
@@ -370,6 +380,7 @@ class VerifyResponse(BaseModel):
         return cls(
             claim=result.claim,
             verdict=result.verdict,
+            confidence=result.confidence,
             label=result.label,
             probabilities=Probabilities(**result.probabilities),
             window=DocumentWindowPublic.of(result.window),

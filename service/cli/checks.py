@@ -76,11 +76,7 @@ def verify(
 
         emit_json(VerifyResponse.of(result).model_dump(mode="json"))
         return
-    p = result.probabilities
-    click.echo(
-        f"{result.verdict}  (entailment {p['entailment']:.2f}, contradiction "
-        f"{p['contradiction']:.2f}; {result.windows} windows)"
-    )
+    click.echo(f"{result.verdict}  (confidence {result.confidence:.2f}; {result.windows} windows)")
     w = result.window
     click.echo(f"  deciding window [{w.start}:{w.end}]  {w.text}")
     for title, label, windows in (
