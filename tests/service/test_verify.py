@@ -9,6 +9,7 @@ import pytest
 
 from service.checks import CheckService, VerifyResult
 from service.errors import InvalidInput
+from service.verdicts import decide
 from tests.documents import LONG_ARTICLE, LONG_ARTICLE_SENTENCES
 from tests.support import SEEDS
 
@@ -56,7 +57,12 @@ def test_a_claim_stated_in_a_seed_article_is_found_where_it_is(checks):
 
 
 def test_a_long_article_is_read_sentence_by_sentence(checks):
-    claim = "Property taxes will rise by 1.5 percent next year to cover the loan repayments."
+    # Attributed as the article attributes it: the model follows the project's labelling
+    # rule that "X said A" does not establish A itself (docs/nli-guidelines.md).
+    claim = (
+        "The town's finance officer told councillors that property taxes will rise by "
+        "1.5 percent next year."
+    )
     result = checks.verify(claim, LONG_ARTICLE)
     assert result.windows == LONG_ARTICLE_SENTENCES and result.window_sentences == 1
     assert result.verdict == "supported"
@@ -120,3 +126,16 @@ def test_bad_input_names_the_field(checks, claim, document, kwargs, field, messa
         checks.verify(claim, document, **kwargs)
     assert caught.value.field == field
     assert message in str(caught.value)
+
+
+def test_verdict_follows_the_rule_and_threshold_of_check(checks):
+    """/verify decides as /check does: the strongest entailing window against the strongest
+    contradicting one, at the engine's decision threshold (not at a fixed 0.5)."""
+    claim = "Tajikistan shares an 843-mile border with Afghanistan."
+    result = checks.verify(claim, SEED_003)
+    support = result.top_entailment[0].probabilities["entailment"]
+    refute = result.top_contradiction[0].probabilities["contradiction"]
+    threshold = checks.engine.params.decision_threshold
+    assert (result.verdict, result.confidence) == decide(support, refute, threshold)
+    assert decide(support, refute, 0.0)[0] == ("supported" if support >= refute else "refuted")
+    assert decide(support, refute, 0.999) == ("not_enough_info", round(1 - max(support, refute), 4))
