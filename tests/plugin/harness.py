@@ -85,6 +85,12 @@ return out;
 """
 
 
+def rendered(text: str) -> str:
+    """``text`` as WebDriver reports an element's text: every run of whitespace (no-break
+    spaces of the seed articles included) one plain space."""
+    return " ".join(text.split())
+
+
 def find_browser() -> tuple[str, str]:
     """Paths of chromium and chromedriver; fails the test (never skips) when one is missing."""
     chromium = os.environ.get("FACTCHECK_CHROMIUM") or next(

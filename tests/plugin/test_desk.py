@@ -23,6 +23,7 @@ from tests.plugin.harness import (
     chrome,
     foreign,
     hover,
+    rendered,
     requested_urls,
     spans,
     wait_for,
@@ -176,7 +177,7 @@ def test_draft_highlighted_like_the_plugin(desk, factcheck_server, screenshot_di
     assert len(buttons) == len(expected)
     buttons[0].send_keys(Keys.ENTER)
     card = wait_for(lambda: desk.find_element(By.CSS_SELECTOR, "#factcheck-card .factcheck-card"))
-    assert expected[0]["evidence"][0]["sentence"] in card.text
+    assert rendered(expected[0]["evidence"][0]["sentence"]) in rendered(card.text)
     assert desk.execute_script(
         "return document.getElementById('factcheck-card').contains(document.activeElement)"
     )
@@ -192,7 +193,7 @@ def test_draft_highlighted_like_the_plugin(desk, factcheck_server, screenshot_di
     hover(desk, field, item["rects"][0])
     card = wait_for(lambda: desk.find_element(By.CSS_SELECTOR, "#factcheck-card .factcheck-card"))
     flag = next(f for f in expected if (f["start"], f["end"]) == (item["start"], item["end"]))
-    assert flag["evidence"][0]["sentence"] in card.text
+    assert rendered(flag["evidence"][0]["sentence"]) in rendered(card.text)
     link = card.find_element(By.CSS_SELECTOR, "a.factcheck-evidence__link")
     assert link.get_attribute("href").startswith(
         f"{factcheck_server.base}/#/articles/{flag['evidence'][0]['article_id']}?start="
@@ -221,7 +222,7 @@ def test_check_a_claim_with_evidence_and_claimreview(desk, factcheck_server, scr
     assert verdict.get_attribute("data-verdict") == answer["verdict"]
     items = desk.find_elements(By.CSS_SELECTOR, "#check-evidence .factcheck-evidence")
     assert len(items) == len(answer["evidence"])
-    assert answer["evidence"][0]["sentence"] in items[0].text
+    assert rendered(answer["evidence"][0]["sentence"]) in rendered(items[0].text)
 
     review = json.loads(desk.find_element(By.CSS_SELECTOR, "#claimreview code").text)
     assert review == factcheck_server.post("/check?format=claimreview", {"claim": CLAIM})

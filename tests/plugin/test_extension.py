@@ -29,6 +29,7 @@ from tests.plugin.harness import (
     chrome,
     closed_port,
     hover,
+    rendered,
     spans,
     wait_for,
 )
@@ -297,7 +298,9 @@ def test_draft_highlighted_exactly_where_the_service_flags(
     raises=AssertionError,
     reason="issue 10: the shipped model reads 'There were 20 US Troops that were killed in "
     "Afghanistan in 2019 but ...' against 'Around 20 US troops were killed ...' as neutral "
-    "(0.72), so the troops sentence is not flagged (model card, known weaknesses)",
+    "(0.82), so the troops sentence is not flagged, and seed 003's 'would not shut down or "
+    "relocate its embassy' against the embassy sentence as neutral (0.78), so another "
+    "sentence refutes it (model card, known weaknesses)",
 )
 def test_issue_examples_embassy_contradicted_and_troops_supported(
     configured, factcheck_server, pages_url, screenshot_dir
@@ -339,13 +342,13 @@ def test_issue_examples_embassy_contradicted_and_troops_supported(
 
     card = open_card(driver, field, troops)
     assert "Supported by the archive" in card.text
-    assert deaths[0]["sentence"] in card.text
+    assert rendered(deaths[0]["sentence"]) in rendered(card.text)
     driver.find_element(By.CSS_SELECTOR, "#factcheck-card .factcheck-card__close").click()
 
     card = open_card(driver, field, embassy)
     text = card.text
     assert "Contradicted by the archive" in text
-    assert seed_003[0]["sentence"] in text
+    assert rendered(seed_003[0]["sentence"]) in rendered(text)
     article = factcheck_server.get(f"/articles/{seed_003[0]['article_id']}")
     assert article["title"] in text
     assert article["published"] in text  # 2021-09-10
@@ -354,10 +357,12 @@ def test_issue_examples_embassy_contradicted_and_troops_supported(
         f"{factcheck_server.base}/#/articles/{seed_003[0]['article_id']}"
         f"?start={seed_003[0]['start']}&end={seed_003[0]['end']}"
     )
-    driver.save_screenshot(str(screenshot_dir / "plugin-card.png"))
+    driver.save_screenshot(str(screenshot_dir / "plugin-issue-example.png"))
 
 
-def test_card_shows_the_evidence_of_every_highlight(configured, factcheck_server, pages_url):
+def test_card_shows_the_evidence_of_every_highlight(
+    configured, factcheck_server, pages_url, screenshot_dir
+):
     """Whatever the model says: each highlight's card shows its strongest archive sentence
     with its article's title."""
     driver = configured.driver
@@ -372,14 +377,17 @@ def test_card_shows_the_evidence_of_every_highlight(configured, factcheck_server
     ActionChains(driver).move_to_element_with_offset(field, 0, 120).perform()
     time.sleep(1.0)
     assert driver.find_elements(By.CSS_SELECTOR, "#factcheck-card .factcheck-card")
+    # what the shipped model shows today (the issue's example test saves its own view
+    # only when the model gets that example right)
+    driver.save_screenshot(str(screenshot_dir / "plugin-card.png"))
     for item in shown:
         flag = expected[(item["start"], item["end"])]
         text = open_card(driver, field, item).text
-        assert flag["sentence"] in text
+        assert rendered(flag["sentence"]) in rendered(text)
         top = flag["evidence"][0]
-        assert top["sentence"] in text
+        assert rendered(top["sentence"]) in rendered(text)
         title = top["title"] or factcheck_server.get(f"/articles/{top['article_id']}")["source"]
-        assert title in text
+        assert rendered(title) in rendered(text)
         driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
         wait_for(
             lambda: not driver.find_elements(By.ID, "factcheck-card"),
