@@ -9,9 +9,12 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from service.container import Services
 from service.settings import Settings
@@ -93,8 +96,6 @@ def free_port() -> int:
 
 def require_shipped_nli() -> None:
     """Skip a test that judges real verdicts when another checkpoint is in use."""
-    import pytest
-
     if os.environ.get("FACTCHECK_NLI_MODEL"):
         pytest.skip("verdicts are judged with the shipped checkpoint; FACTCHECK_NLI_MODEL is set")
 
@@ -138,3 +139,42 @@ def make_tiny_checkpoint(path: Path, id2label: dict[int, str]) -> Path:
 
 CANONICAL = {0: "entailment", 1: "neutral", 2: "contradiction"}
 PERMUTED = {0: "contradiction", 1: "entailment", 2: "neutral"}
+
+
+#: The brief's Kabulov example sits at the shipped model's decision boundary: a strict
+#: expected failure in float32, the backend the tests run (model card, known weaknesses).
+KABULOV_FLOAT32_MISS = pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 10: in float32 (the tests' torch backend) the shipped model reads Kabulov's "
+    "information sharing against the Taliban's refusal as neutral (0.69 / 0.76); the default "
+    "int8 path lists it as a contradiction at 0.67, 33rd on the seed corpus (model card)",
+)
+
+
+def neutral_scores(pairs, **kwargs) -> np.ndarray:
+    """A stand-in NLI model for tests of the transport: every pair neutral."""
+    out = np.zeros((len(pairs), 3), np.float32)
+    out[:, 1] = 1.0
+    return out
+
+
+@contextmanager
+def seeded_api(tmp_path_factory, services: Services, embedder, **overrides) -> Iterator:
+    """A TestClient over a copy of the seeded corpus, key ``k``, no sweep, no cache, and
+    :func:`neutral_scores` for a model."""
+    from fastapi.testclient import TestClient
+
+    from service.api.app import create_app
+
+    template = build_seeded_template(tmp_path_factory.mktemp("seeded"), services)
+    settings = Settings(
+        data_dir=copy_corpus(template, tmp_path_factory.mktemp("data")),
+        seeds_dir=SEEDS,
+        api_keys=["k"],
+        sweep_on_ingest=False,
+        **overrides,
+    )
+    app = create_app(settings, embedder=embedder, scorer=neutral_scores, use_cache=False)
+    with TestClient(app) as client:
+        yield client

@@ -19,6 +19,7 @@ from models.nli import (  # noqa: E402
     resolve_label_ids,
 )
 from models.training.recipe import CHECKPOINT_FILES  # noqa: E402
+from tests.support import KABULOV_FLOAT32_MISS  # noqa: E402
 
 CLEAR_PAIRS = {
     "entailment": [
@@ -161,13 +162,7 @@ def test_brief_example_peskov_vs_embassy(shipped: NliModel) -> None:
     assert any(verdicts.values()), verdicts
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10: in float32 (the tests' torch backend) the shipped model reads Kabulov's "
-    "information sharing against the Taliban's refusal as neutral (0.69 / 0.76); the default "
-    "int8 path lists it as a contradiction at 0.67, 33rd on the seed corpus (model card)",
-)
+@KABULOV_FLOAT32_MISS
 def test_brief_example_kabulov_vs_taliban(shipped: NliModel) -> None:
     assert _reads_as_contradiction(shipped, KABULOV_CLAIM, TALIBAN_REFUSAL)
 

@@ -6,17 +6,14 @@ long /verify window is read in pieces that fit, so the model never silently cuts
 
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from models.nli import default_nli_path
-from service.api.app import create_app
-from service.settings import Settings
 from service.tokens import TokenBudget
-from tests.support import SEEDS, build_seeded_template, copy_corpus
 
 #: The tokenizer the service measures with; the shipped model reads 256 tokens a pair.
 TOKENS = TokenBudget(default_nli_path(), pair_tokens=256)
@@ -37,34 +34,11 @@ class RecordingScorer:
         return out
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, services):
-    return build_seeded_template(tmp_path_factory.mktemp("seeded"), services)
-
-
 @pytest.fixture
-def app_with(tmp_path, template, embedder):
-    opened = []
-
-    def open_(scorer, **overrides) -> TestClient:
-        settings = Settings(
-            data_dir=copy_corpus(template, tmp_path / f"data{len(opened)}"),
-            seeds_dir=SEEDS,
-            api_keys=["k"],
-            sweep_on_ingest=False,
-            **overrides,
-        )
-        app = create_app(
-            settings, embedder=embedder, scorer=scorer, model_version="fake@1", use_cache=False
-        )
-        client = TestClient(app)
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield open_
-    for client in opened:
-        client.__exit__(None, None, None)
+def app_with(app_with):
+    """The shared fixture (tests/service/conftest.py) with no sweep: the recording scorer
+    sees only the pairs the request under test scores."""
+    return functools.partial(app_with, sweep_on_ingest=False)
 
 
 def words(n: int) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import KABULOV_FLOAT32_MISS
+
 
 def _pair_texts(contradictions) -> list[str]:
     return [f"{c.a.text} || {c.b.text}" for c in contradictions]
@@ -32,13 +34,7 @@ def test_brief_example_peskov_vs_embassy_is_scored_and_listed(engine):
     assert all(c.label in ("entailment", "neutral", "contradiction") for c in listed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10: in float32 (the tests' torch backend) the shipped model reads Kabulov's "
-    "information sharing against the Taliban's refusal as neutral (0.69 / 0.76); the default "
-    "int8 path lists it as a contradiction at 0.67, 33rd on the seed corpus (model card)",
-)
+@KABULOV_FLOAT32_MISS
 def test_brief_example_kabulov_vs_taliban_is_a_contradiction(engine):
     found = _kabulov(engine.contradictions())
     assert found, "\n".join(_pair_texts(engine.contradictions(10)))

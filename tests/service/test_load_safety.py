@@ -12,13 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
-from service.api.app import create_app
 from service.errors import Overloaded
 from service.scoring import ScoringGate
-from service.settings import Settings
-from tests.support import SEEDS, build_seeded_template, copy_corpus
 
 
 class GatedScorer:
@@ -37,35 +33,6 @@ class GatedScorer:
         out = np.zeros((len(pairs), 3), np.float32)
         out[:, 1] = 1.0  # neutral: nothing contradicts
         return out
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory, services):
-    return build_seeded_template(tmp_path_factory.mktemp("seeded"), services)
-
-
-@pytest.fixture
-def app_with(tmp_path, template, embedder):
-    opened = []
-
-    def open_(scorer, **overrides):
-        settings = Settings(
-            data_dir=copy_corpus(template, tmp_path / f"data{len(opened)}"),
-            seeds_dir=SEEDS,
-            api_keys=["k"],
-            **overrides,
-        )
-        app = create_app(
-            settings, embedder=embedder, scorer=scorer, model_version="fake@1", use_cache=False
-        )
-        client = TestClient(app)
-        client.__enter__()
-        opened.append(client)
-        return client
-
-    yield open_
-    for client in opened:
-        client.__exit__(None, None, None)
 
 
 # -- the scoring pool ---------------------------------------------------------------------

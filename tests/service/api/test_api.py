@@ -26,6 +26,7 @@ from service.api.deps import get_checks
 from service.settings import Settings
 from service.store.pair_cache import checkpoint_fingerprint
 from tests.support import (
+    KABULOV_FLOAT32_MISS,
     SEEDS,
     CountingScorer,
     RedisServer,
@@ -309,13 +310,7 @@ def all_pairs(client, label: str = "contradiction") -> list[dict]:
             return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 10: in float32 (the tests' torch backend) the shipped model reads Kabulov's "
-    "information sharing against the Taliban's refusal as neutral (0.69 / 0.76); the default "
-    "int8 path lists it as a contradiction at 0.67, 33rd on the seed corpus (model card)",
-)
+@KABULOV_FLOAT32_MISS
 def test_contradictions_include_the_kabulov_example(client):
     require_shipped_nli()
     everything = all_pairs(client)

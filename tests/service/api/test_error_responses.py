@@ -7,36 +7,16 @@ test_load_safety.py and test_store_failures.py.)"""
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 
-from service.api.app import create_app
 from service.api.schemas import ErrorResponse
-from service.settings import Settings
-from tests.support import SEEDS, build_seeded_template, copy_corpus
+from tests.support import seeded_api
 
 LIMIT_BYTES = 10_000
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory, services, embedder):
-    template = build_seeded_template(tmp_path_factory.mktemp("seeded"), services)
-    settings = Settings(
-        data_dir=copy_corpus(template, tmp_path_factory.mktemp("data")),
-        seeds_dir=SEEDS,
-        api_keys=["k"],
-        max_body_bytes=LIMIT_BYTES,
-        sweep_on_ingest=False,
-    )
-
-    def neutral(pairs):
-        import numpy as np
-
-        out = np.zeros((len(pairs), 3), np.float32)
-        out[:, 1] = 1
-        return out
-
-    app = create_app(settings, embedder=embedder, scorer=neutral, use_cache=False)
-    with TestClient(app) as client:
+    with seeded_api(tmp_path_factory, services, embedder, max_body_bytes=LIMIT_BYTES) as client:
         yield client
 
 
