@@ -161,8 +161,8 @@ def neutral_scores(pairs, **kwargs) -> np.ndarray:
 
 @contextmanager
 def seeded_api(tmp_path_factory, services: Services, embedder, **overrides) -> Iterator:
-    """A TestClient over a copy of the seeded corpus, key ``k``, no sweep, no cache, and
-    :func:`neutral_scores` for a model."""
+    """A started TestClient over a copy of the seeded corpus (by default key ``k`` and no
+    sweep), no answer cache, and :func:`neutral_scores` for a model."""
     from fastapi.testclient import TestClient
 
     from service.api.app import create_app
@@ -171,9 +171,7 @@ def seeded_api(tmp_path_factory, services: Services, embedder, **overrides) -> I
     settings = Settings(
         data_dir=copy_corpus(template, tmp_path_factory.mktemp("data")),
         seeds_dir=SEEDS,
-        api_keys=["k"],
-        sweep_on_ingest=False,
-        **overrides,
+        **{"api_keys": ["k"], "sweep_on_ingest": False, **overrides},
     )
     app = create_app(settings, embedder=embedder, scorer=neutral_scores, use_cache=False)
     with TestClient(app) as client:

@@ -11,16 +11,12 @@ only they, are accepted on schema-valid data; everything else is checked as befo
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from service.api.app import create_app
-from service.settings import Settings
-from tests.support import SEEDS, build_seeded_template, copy_corpus
+from tests.support import seeded_api
 
 #: Examples per operation: ~12 operations, well under a minute in all.
 EXAMPLES = 25
@@ -51,24 +47,11 @@ def positive_data_accepted_within_budgets(ctx, response, case):
     return positive_data_acceptance(ctx, response, case)
 
 
-def _neutral(pairs):
-    out = np.zeros((len(pairs), 3), np.float32)
-    out[:, 1] = 1.0
-    return out
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory, services, embedder):
-    template = build_seeded_template(tmp_path_factory.mktemp("seeded"), services)
-    settings = Settings(
-        data_dir=copy_corpus(template, tmp_path_factory.mktemp("data")),
-        seeds_dir=SEEDS,
-        api_keys=["fuzz-key"],
-        sweep_on_ingest=False,
-    )
-    app = create_app(settings, embedder=embedder, scorer=_neutral, use_cache=False)
-    with TestClient(app):  # runs the lifespan: the services stay built for the module
-        yield app
+    # the lifespan runs for the module: the services stay built
+    with seeded_api(tmp_path_factory, services, embedder, api_keys=["fuzz-key"]) as client:
+        yield client.app
 
 
 def test_api_matches_its_schema(app):
