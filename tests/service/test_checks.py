@@ -3,7 +3,6 @@ out, domain errors that name the field at fault, the answer cache applied here."
 
 from __future__ import annotations
 
-import json
 import uuid
 
 import pytest
@@ -15,30 +14,10 @@ from service.settings import Settings
 EMBASSY_CLAIM = "Russia plans to close its embassy in Kabul."
 
 
-class MemoryCache:
-    """What CheckService needs of a RedisCache, in a dict (JSON round trip included)."""
-
-    backend, display_url = "redis", "memory://"
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get_json(self, key, kind):
-        raw = self.values.get(key)
-        return None if raw is None else json.loads(raw)
-
-    def set_json(self, key, value):
-        self.values[key] = json.dumps(value)
-        return True
-
-    def ping(self):
-        return True
-
-
 @pytest.fixture(scope="module")
-def checks(services) -> CheckService:
-    """The session's service API with an in-memory answer cache."""
-    return CheckService(services.engine, services.scorer, MemoryCache(), services.model)
+def checks(services, answer_cache) -> CheckService:
+    """The session's service API with a real Redis answer cache."""
+    return CheckService(services.engine, services.scorer, answer_cache, services.model)
 
 
 @pytest.fixture

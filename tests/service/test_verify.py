@@ -3,8 +3,6 @@ deciding window comes back with offsets into the document as given."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from service.checks import CheckService, VerifyResult
@@ -16,26 +14,9 @@ from tests.support import SEEDS
 SEED_003 = next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8")
 
 
-class MemoryCache:
-    """What CheckService needs of a RedisCache, in a dict (JSON round trip included)."""
-
-    backend, display_url = "redis", "memory://"
-
-    def __init__(self) -> None:
-        self.values: dict[str, str] = {}
-
-    def get_json(self, key, kind):
-        raw = self.values.get(key)
-        return None if raw is None else json.loads(raw)
-
-    def set_json(self, key, value):
-        self.values[key] = json.dumps(value)
-        return True
-
-
 @pytest.fixture(scope="module")
-def checks(services) -> CheckService:
-    return CheckService(services.engine, services.scorer, MemoryCache(), services.model)
+def checks(services, answer_cache) -> CheckService:
+    return CheckService(services.engine, services.scorer, answer_cache, services.model)
 
 
 def assert_offsets(result: VerifyResult, document: str) -> None:
@@ -96,8 +77,8 @@ def test_wider_windows_read_adjacent_sentences_as_well(checks):
     assert_offsets(result, LONG_ARTICLE)
 
 
-def test_the_answer_is_cached_and_offsets_survive_the_round_trip(services):
-    checks = CheckService(services.engine, services.scorer, MemoryCache(), services.model)
+def test_the_answer_is_cached_and_offsets_survive_the_round_trip(services, answer_cache):
+    checks = CheckService(services.engine, services.scorer, answer_cache, services.model)
     document = "Intro line.\r\n\r\n  The bridge reopened on Monday after repairs.  \r\n"
     first = checks.verify("  The bridge   reopened on Monday. ", document)
     assert first.cached is False and first.claim == "The bridge reopened on Monday."
