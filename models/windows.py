@@ -79,6 +79,9 @@ class WindowDecision:
     label: str
     window: Window
     window_index: int
+    #: the strongest window's entailment and contradiction, as the model gave them
+    max_entailment: float
+    max_contradiction: float
 
 
 def aggregate_windows(windows: list[Window], probs: np.ndarray) -> WindowDecision:
@@ -106,7 +109,7 @@ def aggregate_windows(windows: list[Window], probs: np.ndarray) -> WindowDecisio
         label, i = "entailment", i_ent
     else:
         label, i = "contradiction", i_con
-    return WindowDecision(p, label, windows[i], i)
+    return WindowDecision(p, label, windows[i], i, p_ent, p_con)
 
 
 def score_document(

@@ -426,11 +426,7 @@ class CheckService:
             )
         probs = np.asarray(self.scorer([(w.text, claim) for w in windows]), dtype=np.float64)
         decision = aggregate_windows(windows, probs)
-        verdict, confidence = decide(
-            float(probs[:, NLI_LABELS.index("entailment")].max()),
-            float(probs[:, NLI_LABELS.index("contradiction")].max()),
-            threshold,
-        )
+        verdict, confidence = decide(decision.max_entailment, decision.max_contradiction, threshold)
         result = VerifyResult(
             claim=claim,
             verdict=verdict,

@@ -154,23 +154,28 @@ class Services:
 
         return self._once("nli_object", make)
 
+    def _loaded(self, name: str, load: Callable[[], T], failure: str) -> T:
+        """``load()`` once; a missing or unreadable file becomes one ModelUnavailable
+        starting with ``failure``."""
+
+        def make() -> T:
+            try:
+                return load()
+            except (OSError, ValueError) as exc:
+                raise ModelUnavailable(f"{failure}: {_first_line(exc)}") from exc
+
+        return self._once(name, make)
+
     @property
     def embedder(self) -> Embedder:
         """The sentence embedder, loaded.
 
         :raises ModelUnavailable: it cannot be loaded.
         """
-
-        def load() -> Embedder:
-            embedder = self._embedder_object()
-            try:
-                return embedder.load()
-            except (OSError, ValueError) as exc:
-                raise ModelUnavailable(
-                    f"cannot load embedder {embedder.model_name_or_path}: {_first_line(exc)}"
-                ) from exc
-
-        return self._once("embedder", load)
+        embedder = self._embedder_object()
+        return self._loaded(
+            "embedder", embedder.load, f"cannot load embedder {embedder.model_name_or_path}"
+        )
 
     @property
     def nli(self) -> NliModel:
@@ -178,16 +183,8 @@ class Services:
 
         :raises ModelUnavailable: a missing checkpoint, or one without NLI labels.
         """
-
-        def load() -> NliModel:
-            nli = self._nli_object()
-            try:
-                return nli.load()
-            except (OSError, ValueError) as exc:
-                name = self.settings.nli_model or "shipped checkpoint"
-                raise ModelUnavailable(f"cannot load NLI model {name}: {_first_line(exc)}") from exc
-
-        return self._once("nli", load)
+        name = self.settings.nli_model or "shipped checkpoint"
+        return self._loaded("nli", self._nli_object().load, f"cannot load NLI model {name}")
 
     @property
     def tokens(self) -> TokenBudget:
@@ -196,18 +193,12 @@ class Services:
 
         :raises ModelUnavailable: the checkpoint's tokenizer cannot be read.
         """
-
-        def load() -> TokenBudget:
-            nli = self._nli_object()
-            counter = TokenBudget(nli.model_name_or_path, pair_tokens=nli.max_length)
-            try:
-                return counter.load()
-            except (OSError, ValueError) as exc:
-                raise ModelUnavailable(
-                    f"cannot read the tokenizer of {nli.model_name_or_path}: {_first_line(exc)}"
-                ) from exc
-
-        return self._once("tokens", load)
+        nli = self._nli_object()
+        return self._loaded(
+            "tokens",
+            lambda: TokenBudget(nli.model_name_or_path, pair_tokens=nli.max_length).load(),
+            f"cannot read the tokenizer of {nli.model_name_or_path}",
+        )
 
     def _score_with_nli(self, pairs, **kwargs):
         """``nli.predict_pairs``, the model loaded on the first call: a command that fails
