@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-STILL_WRONG = (
-    "issue 10: the shipped model still gets this wrong (model card, known weaknesses); "
-    "strict: a model that gets it right fails the marker"
-)
+
+def still_wrong(why: str) -> pytest.MarkDecorator:
+    """Strict expected failure: the shipped model still gets this answer wrong, for ``why``."""
+    return pytest.mark.xfail(
+        strict=True,
+        raises=AssertionError,
+        reason="issue 10: the shipped model still gets this wrong (model card, known "
+        "weaknesses); strict: a model that gets it right fails the marker — " + why,
+    )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=STILL_WRONG + " — 'down to nearly 8,600, … officials said' against 'Around 8,600 "
+@still_wrong(
+    "'down to nearly 8,600, … officials said' against 'Around 8,600 "
     "… remain' leans contradiction (0.57)",
 )
 def test_troop_strength_claim_is_supported_by_the_nearly_8600_sentence(engine):
@@ -26,10 +29,8 @@ def test_troop_strength_claim_is_supported_by_the_nearly_8600_sentence(engine):
     assert any("nearly 8,600" in e.claim.text for e in supporting)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=STILL_WRONG + " — refuted, but by on-topic sentences about the bounties, not by the "
+@still_wrong(
+    "refuted, but by on-topic sentences about the bounties, not by the "
     "'declined to comment' sentence, which is not among the retrieved evidence",
 )
 def test_white_house_comment_claim_is_refuted_by_its_declining_to_comment(engine):
@@ -41,10 +42,8 @@ def test_white_house_comment_claim_is_refuted_by_its_declining_to_comment(engine
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=STILL_WRONG + " — the 843-mile border is a relative clause inside a sentence about "
+@still_wrong(
+    "the 843-mile border is a relative clause inside a sentence about "
     "terror fears; the model reads the pair as neutral",
 )
 def test_tajikistan_border_claim_is_supported_by_seed_003(engine):
